@@ -1,0 +1,52 @@
+"""Write audit records. Views, the admin and services call `record()`; nothing happens in signals."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from .models import AuditLog
+from .scoping import region_of
+
+# Fields whose values never go into the audit trail, only the fact that they changed.
+SECRET_FIELDS = {"id_number", "password"}
+HIDDEN = "（已隐藏）"
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def diff(before, after, fields):
+    """{field: [old, new]} for the fields whose value changed; secret fields masked."""
+    changes = {}
+    for field in fields:
+        old, new = before.get(field), after.get(field)
+        if old != new:
+            changes[field] = [HIDDEN, HIDDEN] if field in SECRET_FIELDS else [_plain(old), _plain(new)]
+    return changes
+
+
+def snapshot(obj, fields=None):
+    """The concrete field values of a model instance, by attribute name."""
+    names = fields or [f.attname for f in obj._meta.concrete_fields]
+    return {name: getattr(obj, name) for name in names}
+
+
+def record(*, user, request=None, action, obj, changes=None):
+    if action == AuditLog.Action.CREATE and changes is None:
+        changes = {k: (HIDDEN if k in SECRET_FIELDS else _plain(v)) for k, v in snapshot(obj).items()}
+    region = region_of(obj)
+    return AuditLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        ip_address=client_ip(request),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes or {},
+        region=region if region is not None and region.pk else None,
+    )

@@ -1,0 +1,23 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(label="用户名", max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
+
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。连续多次输入错误，账号将被暂时锁定。",
+        "inactive": "该账号已停用，请联系县委组织部。",
+    }
+from django import forms
+
+
+class ScopedModelForm(forms.ModelForm):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and hasattr(queryset, "for_user"):
+                field.queryset = queryset.for_user(user)

@@ -1,0 +1,91 @@
+"""Users with a role and a region, and the audit trail of changes to personal data."""
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+from .roles import Role
+from .scoping import ScopedManager, ScopedQuerySet
+
+
+class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who logs in: county staff, township official, secretary, unit contact or leader."""
+
+    name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.LEADER)
+    region = models.ForeignKey(
+        "villages.Region",
+        verbose_name="所属区域",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="用户只能看到该区域及其下级的数据。",
+    )
+
+    objects = UserManager()
+
+    scope_field = "region"
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_superuser=True) | Q(region__isnull=False),
+                name="user_region_required",
+                violation_error_message="除超级管理员外，每个用户都必须指定所属区域。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name or self.username}（{self.get_role_display()}）"
+
+    @property
+    def is_county_admin(self):
+        return self.is_superuser or self.role == Role.COUNTY_ADMIN
+
+    @property
+    def sees_full_id_numbers(self):
+        """Full 身份证号 only for county staff; everyone else sees it masked."""
+        return self.is_county_admin
+
+
+class AuditLog(models.Model):
+    """One create, update or delete of a record that holds personal data."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, verbose_name="操作人", on_delete=models.SET_NULL, null=True, related_name="+")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    object_id = models.CharField("对象编号", max_length=64)
+    object_repr = models.CharField("对象", max_length=200)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    region = models.ForeignKey(
+        "villages.Region", verbose_name="所属区域", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager()
+
+    scope_field = "region"
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.object_repr}"

@@ -1,0 +1,77 @@
+"""Dashboard figures: plain rows and dicts computed in the database, one query each."""
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from secretaries.models import Assignment, DispatchLevel, DispatchUnit
+from villages.models import Village
+
+TAGS = [(name, Village._meta.get_field(name).verbose_name) for name in Village.TAG_FIELDS]
+
+
+def village_counts(user):
+    """Villages by tag, and how many that need a first secretary have none."""
+    staffed = Q(current_secretary_id__isnull=False)
+    figures = Village.objects.for_user(user).with_current_secretary().aggregate(
+        total=Count("pk"),
+        staffed=Count("pk", filter=staffed),
+        missing=Count("pk", filter=Q(needs_secretary=True) & ~staffed),
+        **{name: Count("pk", filter=Q(**{name: True})) for name, _ in TAGS},
+    )
+    figures["tags"] = [(label, figures[name], name) for name, label in TAGS]
+    return figures
+
+
+def villages_missing_secretary(user, limit=20):
+    return (
+        Village.objects.for_user(user).with_current_secretary()
+        .filter(needs_secretary=True, current_secretary_id__isnull=True)
+        .select_related("region__parent")[:limit]
+    )
+
+
+def secretaries_by_dispatch_level(user):
+    labels = dict(DispatchLevel.choices)
+    rows = (
+        Assignment.objects.for_user(user).active().values("dispatch_level")
+        .annotate(count=Count("secretary", distinct=True)).order_by("dispatch_level")
+    )
+    return [(labels.get(row["dispatch_level"], row["dispatch_level"]), row["count"]) for row in rows]
+
+
+def secretaries_by_unit(user, limit=15):
+    labels = dict(DispatchUnit.Level.choices)
+    rows = (
+        Assignment.objects.for_user(user).active()
+        .values("secretary__unit_id", "secretary__unit__name", "secretary__unit__level")
+        .annotate(count=Count("secretary", distinct=True)).order_by("-count", "secretary__unit__name")[:limit]
+    )
+    return [
+        {"id": r["secretary__unit_id"], "name": r["secretary__unit__name"],
+         "level": labels.get(r["secretary__unit__level"], ""), "count": r["count"]}
+        for r in rows
+    ]
+
+
+def townships(user):
+    """Per township: villages, villages needing a secretary, villages with an active first secretary."""
+    staffed = Q(current_secretary_id__isnull=False)
+    return (
+        Village.objects.for_user(user).with_current_secretary()
+        .values("region__parent_id", "region__parent__name")
+        .annotate(
+            villages=Count("pk"),
+            needing=Count("pk", filter=Q(needs_secretary=True)),
+            staffed=Count("pk", filter=staffed),
+            missing=Count("pk", filter=Q(needs_secretary=True) & ~staffed),
+        )
+        .order_by("region__parent__name")
+    )
+
+
+def ending_soon(user, days=None, limit=20):
+    days = days or settings.ENDING_SOON_DAYS
+    queryset = Assignment.objects.for_user(user).ending_within(days)
+    return days, queryset.count(), queryset.select_related(
+        "secretary", "village__region__parent"
+    ).order_by("end_date", "pk")[:limit]

@@ -1,0 +1,42 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.roles import Role
+from secretaries.models import DispatchUnit, Secretary
+
+from . import reports
+
+
+@require_GET
+@login_required
+def home(request):
+    """Each role lands where its work is: secretaries on their record, unit contacts on their unit."""
+    user = request.user
+    if user.role == Role.SECRETARY:
+        mine = Secretary.objects.for_user(user).first()
+        if mine:
+            return redirect(mine)
+    if user.role == Role.UNIT_CONTACT:
+        unit = DispatchUnit.objects.for_user(user).first()
+        if unit:
+            return redirect(unit)
+    return redirect("dashboards:county")
+
+
+@require_GET
+@login_required
+def county(request):
+    user = request.user
+    days, ending_count, ending = reports.ending_soon(user)
+    context = {
+        "villages": reports.village_counts(user),
+        "missing": reports.villages_missing_secretary(user),
+        "by_level": reports.secretaries_by_dispatch_level(user),
+        "by_unit": reports.secretaries_by_unit(user),
+        "townships": reports.townships(user),
+        "ending_days": days,
+        "ending_count": ending_count,
+        "ending": ending,
+    }
+    return render(request, "dashboards/county.html", context)

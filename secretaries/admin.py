@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from accounts.admin_site import ScopedAdmin
+
+from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
+
+
+@admin.register(DispatchUnit)
+class DispatchUnitAdmin(ScopedAdmin):
+    list_display = ("name", "level", "kind", "region")
+    list_filter = ("level", "kind")
+    search_fields = ("name",)
+    list_select_related = ("region",)
+    filter_horizontal = ("contacts",)
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ("village", "batch", "dispatch_level", "role", "start_date", "end_date", "status")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # assignments change through the rotation service, never by editing history
+
+
+@admin.register(Secretary)
+class SecretaryAdmin(ScopedAdmin):
+    list_display = ("name", "masked_id", "unit", "phone", "region")
+    search_fields = ("name", "phone")
+    list_select_related = ("unit", "region")
+    inlines = [AssignmentInline]
+
+    @admin.display(description="身份证号")
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+
+@admin.register(Batch)
+class BatchAdmin(ScopedAdmin):
+    list_display = ("name", "start_date", "end_date", "region")
+    list_select_related = ("region",)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ScopedAdmin):
+    list_display = ("secretary", "village", "batch", "dispatch_level", "role", "start_date", "end_date", "status")
+    list_filter = ("status", "role", "dispatch_level", ("batch", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("secretary__name", "village__region__name")
+    list_select_related = ("secretary", "village__region", "batch")
+
+
+@admin.register(WorkTeam)
+class WorkTeamAdmin(ScopedAdmin):
+    list_display = ("name", "region", "dispatch_level", "leader", "liaison")
+    list_select_related = ("region", "leader", "liaison")
+    filter_horizontal = ("members",)

@@ -1,0 +1,120 @@
+"""List filters. Every choice list comes from for_user, so a filter never names another township's rows."""
+
+import django_filters
+from django.db.models import Q
+
+from villages.filters import TAG_CHOICES, township_queryset
+from villages.models import Region
+
+from .models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, flt in self.filters.items():
+            queryset = flt.extra.get("queryset")
+            if queryset is not None and hasattr(queryset, "for_user"):
+                self.form.fields[name].queryset = queryset.for_user(user)
+        if "township" in self.filters:
+            self.form.fields["township"].queryset = township_queryset(user)
+
+
+class SecretaryFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    township = django_filters.ModelChoiceFilter(label="镇（街道）", queryset=Region.objects.none(), method="in_region")
+    tag = django_filters.ChoiceFilter(label="村标签", choices=TAG_CHOICES, method="village_tag")
+    dispatch_level = django_filters.ChoiceFilter(
+        label="派驻层级", choices=DispatchLevel.choices, field_name="assignments__dispatch_level", method="active"
+    )
+    unit = django_filters.ModelChoiceFilter(label="派出单位", queryset=DispatchUnit.objects.all())
+    batch = django_filters.ModelChoiceFilter(
+        label="派驻批次", queryset=Batch.objects.all(), field_name="assignments__batch", method="active"
+    )
+    status = django_filters.ChoiceFilter(
+        label="在岗情况", choices=[("active", "在岗"), ("idle", "未在岗")], method="by_status"
+    )
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("name", "name"), ("unit__name", "unit"), ("region__path", "region")),
+        field_labels={"name": "姓名", "unit": "派出单位", "region": "所在区域"},
+    )
+
+    class Meta:
+        model = Secretary
+        fields = ()
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(phone__contains=value) | Q(unit__name__contains=value))
+
+    def in_region(self, queryset, name, value):
+        return queryset.filter(region__path__startswith=value.path)
+
+    def village_tag(self, queryset, name, value):
+        active = Assignment.objects.active().filter(**{f"village__{value}": True})
+        return queryset.filter(pk__in=active.values("secretary_id"))
+
+    def active(self, queryset, name, value):
+        return queryset.filter(pk__in=Assignment.objects.active().filter(**{name.split("__", 1)[1]: value})
+                               .values("secretary_id"))
+
+    def by_status(self, queryset, name, value):
+        active = Assignment.objects.active().values("secretary_id")
+        return queryset.filter(pk__in=active) if value == "active" else queryset.exclude(pk__in=active)
+
+
+class AssignmentFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    township = django_filters.ModelChoiceFilter(label="镇（街道）", queryset=Region.objects.none(), method="in_region")
+    status = django_filters.ChoiceFilter(label="状态", choices=Assignment.Status.choices)
+    role = django_filters.ChoiceFilter(label="驻村身份", choices=Assignment.Duty.choices)
+    dispatch_level = django_filters.ChoiceFilter(label="派驻层级", choices=DispatchLevel.choices)
+    batch = django_filters.ModelChoiceFilter(label="派驻批次", queryset=Batch.objects.all())
+    unit = django_filters.ModelChoiceFilter(
+        label="派出单位", queryset=DispatchUnit.objects.all(), field_name="secretary__unit"
+    )
+    ending_within = django_filters.NumberFilter(label="N 天内期满", method="ending")
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("end_date", "end_date"), ("start_date", "start_date"), ("secretary__name", "secretary")),
+        field_labels={"end_date": "结束日期", "start_date": "开始日期", "secretary": "姓名"},
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ()
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(secretary__name__contains=value) | Q(village__region__name__contains=value))
+
+    def in_region(self, queryset, name, value):
+        return queryset.filter(village__region__path__startswith=value.path)
+
+    def ending(self, queryset, name, value):
+        if value < 0 or value > 3650:
+            return queryset.none()
+        return queryset.ending_within(int(value))
+
+
+class UnitFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="单位名称", field_name="name", lookup_expr="contains")
+    level = django_filters.ChoiceFilter(label="单位层级", choices=DispatchUnit.Level.choices)
+    kind = django_filters.ChoiceFilter(label="单位性质", choices=DispatchUnit.Kind.choices)
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("name", "name"), ("secretary_count", "secretary_count")),
+        field_labels={"name": "单位名称", "secretary_count": "派出人数"},
+    )
+
+    class Meta:
+        model = DispatchUnit
+        fields = ()
+
+
+class TeamFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="工作队名称", field_name="name", lookup_expr="contains")
+    dispatch_level = django_filters.ChoiceFilter(label="派驻层级", choices=DispatchLevel.choices)
+
+    class Meta:
+        model = WorkTeam
+        fields = ()

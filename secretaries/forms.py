@@ -1,0 +1,98 @@
+from django import forms
+
+from accounts.forms import ScopedModelForm
+from villages.models import Region, Village
+
+from . import idcard
+from .models import Assignment, Batch, DispatchUnit, Secretary
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SecretaryForm(ScopedModelForm):
+    class Meta:
+        model = Secretary
+        fields = ("name", "id_number", "ethnicity", "political_status", "education", "phone", "unit", "post", "rank",
+                  "region")
+        widgets = {"id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.user.sees_full_id_numbers:
+            # Who may not see the number may not change it either.
+            del self.fields["id_number"]
+        if self.instance.pk:
+            # Where a secretary serves is set by assignments and rotations, not typed in.
+            del self.fields["region"]
+        else:
+            self.fields["region"].queryset = self.fields["region"].queryset.filter(
+                level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]
+            )
+            self.fields["region"].label = "管理区域（县或镇）"
+
+    def clean_id_number(self):
+        return idcard.parse(self.cleaned_data["id_number"]).number
+
+
+class DispatchUnitForm(ScopedModelForm):
+    class Meta:
+        model = DispatchUnit
+        fields = ("name", "level", "kind", "region")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = self.fields["region"].queryset.exclude(
+            level__in=[Region.Level.TOWNSHIP, Region.Level.VILLAGE]
+        )
+
+
+class AssignmentForm(ScopedModelForm):
+    class Meta:
+        model = Assignment
+        fields = ("secretary", "village", "batch", "dispatch_level", "role", "start_date", "end_date", "note")
+        widgets = {"start_date": DATE, "end_date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = self.fields["village"].queryset.select_related("region__parent")
+        self.fields["village"].label_from_instance = village_label
+        self.fields["secretary"].queryset = self.fields["secretary"].queryset.select_related("unit")
+
+
+def village_label(village):
+    return f"{village.region.parent.name} · {village.region.name}"
+
+
+class RotationForm(forms.Form):
+    village = forms.ModelChoiceField(label="新的所驻村", queryset=Village.objects.none())
+    start_date = forms.DateField(label="到岗日期", widget=DATE)
+    end_date = forms.DateField(label="计划期满日期", widget=DATE, required=False)
+    batch = forms.ModelChoiceField(label="派驻批次", queryset=Batch.objects.none(), required=False,
+                                   help_text="留空则沿用当前批次。")
+    reason = forms.ChoiceField(
+        label="原派驻的结束方式",
+        choices=[(s.value, s.label) for s in (Assignment.Status.ROTATED, Assignment.Status.ADJUSTED)],
+    )
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.for_user(user).select_related("region__parent")
+        self.fields["village"].label_from_instance = village_label
+        self.fields["batch"].queryset = Batch.objects.for_user(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "计划期满日期不能早于到岗日期。")
+        return cleaned
+
+
+class IdLookupForm(forms.Form):
+    """Find a secretary by ID number. Sent by POST so the number never lands in a URL or an access log."""
+
+    id_number = forms.CharField(label="身份证号", max_length=30)
+
+    def clean_id_number(self):
+        return idcard.parse(self.cleaned_data["id_number"]).number

@@ -1,0 +1,88 @@
+"""公民身份号码 (GB 11643-1999): validation, the facts it carries, and masking.
+
+Eighteen characters: a 6-digit address code, an 8-digit birth date, a 3-digit sequence
+(odd for men, even for women) and an ISO 7064 MOD 11-2 check character (0-9 or X).
+"""
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+SHAPE = re.compile(r"^\d{17}[\dX]$")
+SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+NUMERIC_CELL = (
+    "身份证号被 Excel 存成了数字：数字只保留 15 位有效数字，后几位已经丢失，无法恢复。"
+    "请把该列设置为“文本”格式，重新填写完整的 18 位号码。"
+)
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    number: str
+    birth_date: datetime.date
+    gender: str  # "男" or "女"
+
+
+def check_char(first17):
+    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+
+
+def normalize(value):
+    """Full-width to half-width, spaces removed, lower-case x to X. Numbers are left as they are."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+def parse(value, today=None):
+    """Return IdInfo for a valid number, or raise ValidationError with the reason in Chinese."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValidationError(NUMERIC_CELL, code="numeric")
+    number = normalize(value or "")
+    if not number:
+        raise ValidationError("请填写身份证号。", code="required")
+    if SCIENTIFIC.match(number):
+        raise ValidationError(NUMERIC_CELL, code="numeric")
+    if re.fullmatch(r"\d{15}", number):
+        raise ValidationError(
+            "身份证号只有 15 位：可能是 Excel 把它当作数字保存而丢失了后几位，也可能是旧版 15 位号码。"
+            "请填写完整的 18 位号码（单元格设为文本格式）。",
+            code="fifteen",
+        )
+    if len(number) != 18:
+        raise ValidationError(f"身份证号应为 18 位，当前为 {len(number)} 位。", code="length")
+    if not SHAPE.match(number):
+        raise ValidationError("身份证号只能由数字组成，最后一位可以是 X。", code="characters")
+    try:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(f"身份证号中的出生日期 {number[6:14]} 不存在。", code="birth_date") from None
+    today = today or datetime.date.today()
+    if birth.year < 1900 or birth > today:
+        raise ValidationError(f"身份证号中的出生日期 {number[6:14]} 不合理。", code="birth_date")
+    if check_char(number[:17]) != number[17]:
+        raise ValidationError("身份证号校验位不正确（GB 11643），请逐位核对号码。", code="checksum")
+    return IdInfo(number=number, birth_date=birth, gender="男" if int(number[16]) % 2 else "女")
+
+
+def validate_id_number(value):
+    parse(value)
+
+
+def mask(number):
+    """370828********123X: address code and last four kept, birth date and sequence hidden."""
+    if not number or len(number) < 10:
+        return "*" * len(number or "")
+    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+
+
+def make(address_code, birth_date, sequence):
+    """Build a valid number (for demo data and tests)."""
+    first17 = f"{address_code}{birth_date:%Y%m%d}{sequence:03d}"
+    return first17 + check_char(first17)

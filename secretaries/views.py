@@ -1,0 +1,208 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
+
+from . import services
+from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
+from .forms import AssignmentForm, DispatchUnitForm, IdLookupForm, RotationForm, SecretaryForm
+from .models import Assignment, DispatchUnit, Secretary, WorkTeam
+
+
+def active_assignments():
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.active().select_related("village__region__parent", "batch"),
+        to_attr="active_assignments",
+    )
+
+
+# --- Secretaries -------------------------------------------------------------------------------
+
+class SecretaryMixin:
+    model = Secretary
+    form_class = SecretaryForm
+
+
+class SecretaryList(SecretaryMixin, ScopedListView):
+    filterset_class = SecretaryFilter
+
+    def decorate(self, queryset):
+        return queryset.select_related("unit").prefetch_related(active_assignments())
+
+
+class SecretaryDetail(SecretaryMixin, ScopedDetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = (
+            self.object.assignments.select_related("village__region__parent", "batch").order_by("-start_date", "-pk")
+        )
+        context["shown_id_number"] = self.object.id_number_for(self.request.user)
+        context["teams"] = self.object.work_teams.all()
+        return context
+
+
+class SecretaryCreate(SecretaryMixin, ScopedCreateView):
+    pass
+
+
+class SecretaryUpdate(SecretaryMixin, ScopedUpdateView):
+    pass
+
+
+class SecretaryDelete(SecretaryMixin, ScopedDeleteView):
+    success_url = reverse_lazy("secretaries:secretary_list")
+    protected_message = "该同志已有派驻记录或担任工作队职务，不能删除；请保留其历史。"
+
+
+@require_POST
+def secretary_lookup(request):
+    """Find a secretary by 身份证号 without putting the number in a URL."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    form = IdLookupForm(request.POST)
+    if form.is_valid():
+        found = Secretary.objects.for_user(request.user).filter(id_number=form.cleaned_data["id_number"]).first()
+        if found:
+            return redirect(found)
+        messages.warning(request, "在您的管辖范围内没有找到该身份证号对应的人员。")
+    else:
+        messages.error(request, form.errors["id_number"][0])
+    return redirect("secretaries:secretary_list")
+
+
+@require_http_methods(["GET", "POST"])
+def secretary_rotate(request, pk):
+    """轮换: end the current assignment and start the next, in one transaction."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse_lazy('login')}?next={request.path}")
+    secretary = get_object_or_404(Secretary.objects.for_user(request.user), pk=pk)
+    if not request.user.has_perm("secretaries.change_assignment"):
+        raise PermissionDenied("您的角色无权轮换第一书记。")
+    current = secretary.assignments.active().select_related("village__region").first()
+    if current is None:
+        messages.error(request, "该同志当前没有在岗的派驻记录，请直接新增派驻。")
+        return redirect(secretary)
+    form = RotationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_rotate(user=request.user, request=request, assignment=current, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"已完成轮换：{secretary.name} 改驻 {form.cleaned_data['village']}。")
+            return redirect(secretary)
+    return render(request, "secretaries/secretary_rotate.html", {"secretary": secretary, "current": current,
+                                                                  "form": form})
+
+
+def add_service_error(form, error):
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Assignments -------------------------------------------------------------------------------
+
+class AssignmentList(ScopedListView):
+    model = Assignment
+    filterset_class = AssignmentFilter
+
+    def decorate(self, queryset):
+        return queryset.select_related("secretary__unit", "village__region__parent", "batch")
+
+
+class AssignmentCreate(ScopedCreateView):
+    model = Assignment
+    form_class = AssignmentForm
+
+    def get_initial(self):
+        initial = super().get_initial()
+        for name in ("secretary", "village"):
+            if self.request.GET.get(name, "").isdigit():
+                initial[name] = self.request.GET[name]
+        return initial
+
+    def form_valid(self, form):
+        try:
+            self.object = services.assignment_create(user=self.request.user, request=self.request,
+                                                     **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "派驻记录已保存。")
+        return redirect(self.object)
+
+
+# --- Dispatching units -------------------------------------------------------------------------
+
+class UnitMixin:
+    model = DispatchUnit
+    form_class = DispatchUnitForm
+
+
+class UnitList(UnitMixin, ScopedListView):
+    filterset_class = UnitFilter
+
+    def decorate(self, queryset):
+        # Count only the secretaries this user may see: a township sees its own share of a unit.
+        visible = Secretary.objects.for_user(self.request.user).values("pk")
+        active = Q(secretaries__assignments__status="active", secretaries__in=visible)
+        return queryset.select_related("region").annotate(
+            secretary_count=Count("secretaries", filter=Q(secretaries__in=visible), distinct=True),
+            active_count=Count("secretaries", filter=active, distinct=True),
+        )
+
+
+class UnitDetail(UnitMixin, ScopedDetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["secretaries"] = (
+            Secretary.objects.for_user(self.request.user).filter(unit=self.object)
+            .prefetch_related(active_assignments())
+        )
+        return context
+
+
+class UnitCreate(UnitMixin, ScopedCreateView):
+    pass
+
+
+class UnitUpdate(UnitMixin, ScopedUpdateView):
+    pass
+
+
+class UnitDelete(UnitMixin, ScopedDeleteView):
+    success_url = reverse_lazy("secretaries:unit_list")
+    protected_message = "该单位仍有派出的第一书记，不能删除。"
+
+
+# --- Work teams --------------------------------------------------------------------------------
+
+class TeamList(ScopedListView):
+    model = WorkTeam
+    filterset_class = TeamFilter
+
+    def decorate(self, queryset):
+        return queryset.select_related("region", "leader", "liaison", "batch").annotate(
+            member_count=Count("members", distinct=True)
+        )
+
+
+class TeamDetail(ScopedDetailView):
+    model = WorkTeam
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = (
+            Secretary.objects.for_user(self.request.user).filter(work_teams=self.object)
+            .select_related("unit").prefetch_related(active_assignments())
+        )
+        return context

@@ -1,0 +1,10 @@
+from accounts.forms import ScopedModelForm
+
+from .models import Village
+
+
+class VillageForm(ScopedModelForm):
+    class Meta:
+        model = Village
+        fields = (*Village.TAG_FIELDS, "note")
+

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "villages"
+
+urlpatterns = [
+    path("", views.VillageList.as_view(), name="village_list"),
+    path("<int:pk>/", views.VillageDetail.as_view(), name="village_detail"),
+    path("<int:pk>/edit/", views.VillageUpdate.as_view(), name="village_update"),
+]
