@@ -15,7 +15,9 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         ("身份", {"fields": ("name", "role", "region", "email")}),
         ("状态", {"fields": ("is_active", "last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "name", "role", "region", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "name", "role", "region", "password1", "password2")}),
+    )
     readonly_fields = ("last_login", "date_joined")
 
 

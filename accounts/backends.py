@@ -1,6 +1,7 @@
 """Permissions come from the user's role (see roles.py), not from per-user grants."""
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from .roles import DOMAIN_APPS, HIDDEN_FROM_NON_ADMINS, ROLE_EXTRA_ACTIONS, Role
@@ -25,7 +26,7 @@ def role_permissions(role):
 
 class RoleBackend(ModelBackend):
     def get_user(self, user_id):
-        user = self.get_user_model()._default_manager.select_related("region").filter(pk=user_id).first()
+        user = get_user_model()._default_manager.select_related("region").filter(pk=user_id).first()
         return user if user and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):

@@ -10,10 +10,11 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "用户名或密码不正确。连续多次输入错误，账号将被暂时锁定。",
         "inactive": "该账号已停用，请联系县委组织部。",
     }
-from django import forms
 
 
 class ScopedModelForm(forms.ModelForm):
+    """A ModelForm given the user: every related-object choice is narrowed with for_user."""
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user

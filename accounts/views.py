@@ -1,5 +1,6 @@
 """Generic pieces every resource's views build on."""
 
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -54,6 +55,9 @@ class ScopedDeleteView(ScopedViewMixin, AuditedDeleteMixin, generic.DeleteView):
     action = "delete"
     template_name = "includes/object_confirm_delete.html"
     protected_message = "该记录仍被其他数据引用，不能删除。"
+
+    def get_form_class(self):
+        return forms.Form  # the resource mixin's form_class is for create/update; deleting needs only CSRF
 
     def form_valid(self, form):
         try:

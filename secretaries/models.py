@@ -334,7 +334,9 @@ class WorkTeam(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "name"], name="work_team_unique_name", violation_error_message="该区域已有同名工作队。"
+                fields=["region", "name"],
+                name="work_team_unique_name",
+                violation_error_message="该区域已有同名工作队。",
             ),
         ]
 

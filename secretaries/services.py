@@ -60,7 +60,8 @@ def assignment_rotate(*, user, request=None, assignment, village, start_date, en
     if village.pk == assignment.village_id:
         raise ValidationError({"village": "新的所驻村与当前所驻村相同。"})
     if start_date <= assignment.start_date:
-        raise ValidationError({"start_date": f"轮换日期必须晚于当前派驻的开始日期（{assignment.start_date:%Y-%m-%d}）。"})
+        began = f"{assignment.start_date:%Y-%m-%d}"
+        raise ValidationError({"start_date": f"轮换日期必须晚于当前派驻的开始日期（{began}）。"})
     assignment_end(
         user=user, request=request, assignment=assignment,
         end_date=start_date - datetime.timedelta(days=1), status=reason, note=note,

@@ -158,7 +158,7 @@ class UnitList(UnitMixin, ScopedListView):
         return queryset.select_related("region").annotate(
             secretary_count=Count("secretaries", filter=Q(secretaries__in=visible), distinct=True),
             active_count=Count("secretaries", filter=active, distinct=True),
-        )
+        ).order_by("level", "name")
 
 
 class UnitDetail(UnitMixin, ScopedDetailView):
@@ -193,7 +193,7 @@ class TeamList(ScopedListView):
     def decorate(self, queryset):
         return queryset.select_related("region", "leader", "liaison", "batch").annotate(
             member_count=Count("members", distinct=True)
-        )
+        ).order_by("name")
 
 
 class TeamDetail(ScopedDetailView):

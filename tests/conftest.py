@@ -1,0 +1,76 @@
+"""The world most tests stand in: one city, two counties; 金乡县 has townships A (胡集镇) and B (鸡黍镇).
+
+Each township has a village with an active first secretary; users of every role hang on it.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.roles import Role
+from villages.models import Region
+from villages.services import region_create
+
+from . import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness protects real passwords; tests create many users and need none of it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    city = region_create(name="济宁市", level=Region.Level.CITY, code="370800000000")
+    county = region_create(name="金乡县", level=Region.Level.COUNTY, parent=city, code="370828000000")
+    other_county = region_create(name="梁山县", level=Region.Level.COUNTY, parent=city)
+    town_a = f.township(county, "胡集镇")
+    town_b = f.township(county, "鸡黍镇")
+    town_c = f.township(other_county, "馆驿镇")
+    village_a = f.village(town_a, "王庄村", needs_secretary=True, is_weak_branch=True)
+    village_a2 = f.village(town_a, "李楼村", needs_secretary=True)
+    village_b = f.village(town_b, "前进村", needs_secretary=True)
+    village_c = f.village(town_c, "后营村", needs_secretary=True)
+    unit = f.unit(county, "县财政局")
+    unit_b = f.unit(county, "县农业农村局")
+    unit_c = f.unit(other_county, "梁山县水务局")
+    batch = f.batch(county)
+    batch_c = f.batch(other_county, "梁山县2024年批次")
+    sec_a = f.secretary(county, unit, "张伟")
+    sec_b = f.secretary(county, unit_b, "李娜")
+    sec_c = f.secretary(other_county, unit_c, "王强")
+    sec_idle = f.secretary(county, unit, "赵敏")
+    asg_a = f.assign(sec_a, village_a, batch)
+    asg_b = f.assign(sec_b, village_b, batch)
+    asg_c = f.assign(sec_c, village_c, batch_c)
+    users = SimpleNamespace(
+        admin=f.user("admin_jx", Role.COUNTY_ADMIN, county, name="组织部管理员"),
+        admin_ls=f.user("admin_ls", Role.COUNTY_ADMIN, other_county),
+        town_a=f.user("town_a", Role.TOWNSHIP, town_a, name="胡集镇干部"),
+        town_b=f.user("town_b", Role.TOWNSHIP, town_b),
+        secretary=f.user("sec_a", Role.SECRETARY, county),
+        contact=f.user("contact_b", Role.UNIT_CONTACT, county),
+        leader=f.user("leader", Role.LEADER, county),
+    )
+    sec_a.user = users.secretary
+    sec_a.save(update_fields=["user"])
+    unit_b.contacts.add(users.contact)
+    return SimpleNamespace(
+        city=city, county=county, other_county=other_county, town_a=town_a, town_b=town_b, town_c=town_c,
+        village_a=village_a, village_a2=village_a2, village_b=village_b, village_c=village_c,
+        unit=unit, unit_b=unit_b, unit_c=unit_c, batch=batch, batch_c=batch_c,
+        sec_a=sec_a, sec_b=sec_b, sec_c=sec_c, sec_idle=sec_idle, asg_a=asg_a, asg_b=asg_b, asg_c=asg_c,
+        users=users,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user, backend="accounts.backends.RoleBackend")
+        return client
+
+    return _login
