@@ -1,5 +1,7 @@
 """Dashboard figures: plain rows and dicts computed in the database, one query each."""
 
+import datetime
+
 from django.conf import settings
 from django.db.models import Count, Q
 
@@ -69,9 +71,15 @@ def townships(user):
     )
 
 
-def ending_soon(user, days=None, limit=20):
+def deadlines(user, days=None, limit=20):
+    """Active assignments past their end date (overdue) and ending within `days`: two counts, one query;
+    plus the first `limit` of those ending soon."""
     days = days or settings.ENDING_SOON_DAYS
-    queryset = Assignment.objects.for_user(user).ending_within(days)
-    return days, queryset.count(), queryset.select_related(
-        "secretary", "village__region__parent"
-    ).order_by("end_date", "pk")[:limit]
+    today = datetime.date.today()
+    mine = Assignment.objects.for_user(user)
+    figures = mine.active().aggregate(
+        overdue=Count("pk", filter=Q(end_date__lt=today)),
+        ending=Count("pk", filter=Q(end_date__gte=today, end_date__lte=today + datetime.timedelta(days=days))),
+    )
+    soonest = mine.ending_within(days, today).select_related("secretary", "village__region__parent")
+    return {"days": days, **figures, "rows": soonest.order_by("end_date", "pk")[:limit]}

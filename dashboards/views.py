@@ -28,15 +28,12 @@ def home(request):
 @login_required
 def county(request):
     user = request.user
-    days, ending_count, ending = reports.ending_soon(user)
     context = {
         "villages": reports.village_counts(user),
         "missing": reports.villages_missing_secretary(user),
         "by_level": reports.secretaries_by_dispatch_level(user),
         "by_unit": reports.secretaries_by_unit(user),
         "townships": reports.townships(user),
-        "ending_days": days,
-        "ending_count": ending_count,
-        "ending": ending,
+        "deadlines": reports.deadlines(user),
     }
     return render(request, "dashboards/county.html", context)

@@ -74,6 +74,7 @@ class AssignmentFilter(ScopedFilterSet):
         label="派出单位", queryset=DispatchUnit.objects.all(), field_name="secretary__unit"
     )
     ending_within = django_filters.NumberFilter(label="N 天内期满", method="ending")
+    overdue = django_filters.ChoiceFilter(label="期满未离任", choices=[("1", "是")], method="by_overdue")
     ordering = django_filters.OrderingFilter(
         label="排序",
         fields=(("end_date", "end_date"), ("start_date", "start_date"), ("secretary__name", "secretary")),
@@ -89,6 +90,9 @@ class AssignmentFilter(ScopedFilterSet):
 
     def in_region(self, queryset, name, value):
         return queryset.filter(village__region__path__startswith=value.path)
+
+    def by_overdue(self, queryset, name, value):
+        return queryset.overdue()
 
     def ending(self, queryset, name, value):
         if value < 0 or value > 3650:

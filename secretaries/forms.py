@@ -89,6 +89,15 @@ class RotationForm(forms.Form):
         return cleaned
 
 
+class EndAssignmentForm(forms.Form):
+    end_date = forms.DateField(label="离任日期", widget=DATE)
+    status = forms.ChoiceField(
+        label="离任原因",
+        choices=[(s.value, s.label) for s in Assignment.Status if s != Assignment.Status.ACTIVE],
+    )
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+
 class IdLookupForm(forms.Form):
     """Find a secretary by ID number. Sent by POST so the number never lands in a URL or an access log."""
 

@@ -233,6 +233,10 @@ class AssignmentQuerySet(ScopedQuerySet):
     def active_first_secretaries(self):
         return self.active().filter(role=Assignment.Duty.FIRST_SECRETARY)
 
+    def overdue(self, today=None):
+        """Still 在岗 although the planned end date has passed: a rotation or an extension is due."""
+        return self.active().filter(end_date__lt=today or datetime.date.today())
+
     def ending_within(self, days, today=None):
         today = today or datetime.date.today()
         return self.active().filter(end_date__gte=today, end_date__lte=today + datetime.timedelta(days=days))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("secretaries/<int:pk>/edit/", views.SecretaryUpdate.as_view(), name="secretary_update"),
     path("secretaries/<int:pk>/delete/", views.SecretaryDelete.as_view(), name="secretary_delete"),
     path("secretaries/<int:pk>/rotate/", views.secretary_rotate, name="secretary_rotate"),
+    path("secretaries/<int:pk>/end/", views.secretary_end, name="secretary_end"),
     path("assignments/", views.AssignmentList.as_view(), name="assignment_list"),
     path("assignments/new/", views.AssignmentCreate.as_view(), name="assignment_create"),
     path("units/", views.UnitList.as_view(), name="unit_list"),

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +10,7 @@ from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView,
 
 from . import services
 from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
-from .forms import AssignmentForm, DispatchUnitForm, IdLookupForm, RotationForm, SecretaryForm
+from .forms import AssignmentForm, DispatchUnitForm, EndAssignmentForm, IdLookupForm, RotationForm, SecretaryForm
 from .models import Assignment, DispatchUnit, Secretary, WorkTeam
 
 
@@ -60,10 +61,9 @@ class SecretaryDelete(SecretaryMixin, ScopedDeleteView):
 
 
 @require_POST
+@login_required
 def secretary_lookup(request):
     """Find a secretary by 身份证号 without putting the number in a URL."""
-    if not request.user.is_authenticated:
-        return redirect("login")
     form = IdLookupForm(request.POST)
     if form.is_valid():
         found = Secretary.objects.for_user(request.user).filter(id_number=form.cleaned_data["id_number"]).first()
@@ -75,15 +75,19 @@ def secretary_lookup(request):
     return redirect("secretaries:secretary_list")
 
 
-@require_http_methods(["GET", "POST"])
-def secretary_rotate(request, pk):
-    """轮换: end the current assignment and start the next, in one transaction."""
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse_lazy('login')}?next={request.path}")
+def secretary_and_current_assignment(request, pk):
+    """The secretary (404 outside the user's region), after the role check, and their active assignment."""
     secretary = get_object_or_404(Secretary.objects.for_user(request.user), pk=pk)
     if not request.user.has_perm("secretaries.change_assignment"):
-        raise PermissionDenied("您的角色无权轮换第一书记。")
-    current = secretary.assignments.active().select_related("village__region").first()
+        raise PermissionDenied("您的角色无权调整派驻。")
+    return secretary, secretary.assignments.active().select_related("village__region__parent").first()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def secretary_rotate(request, pk):
+    """轮换: end the current assignment and start the next, in one transaction."""
+    secretary, current = secretary_and_current_assignment(request, pk)
     if current is None:
         messages.error(request, "该同志当前没有在岗的派驻记录，请直接新增派驻。")
         return redirect(secretary)
@@ -98,6 +102,27 @@ def secretary_rotate(request, pk):
             return redirect(secretary)
     return render(request, "secretaries/secretary_rotate.html", {"secretary": secretary, "current": current,
                                                                   "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def secretary_end(request, pk):
+    """离任: end the active assignment (召回, 调整, 期满轮换) without starting another."""
+    secretary, current = secretary_and_current_assignment(request, pk)
+    if current is None:
+        messages.error(request, "该同志当前没有在岗的派驻记录。")
+        return redirect(secretary)
+    form = EndAssignmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_end(user=request.user, request=request, assignment=current, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"{secretary.name} 已离任（{current.get_status_display()}）。")
+            return redirect(secretary)
+    return render(request, "secretaries/secretary_end.html", {"secretary": secretary, "current": current,
+                                                               "form": form})
 
 
 def add_service_error(form, error):

@@ -16,6 +16,7 @@ def object_urls(w):
         reverse("secretaries:secretary_update", args=[w.sec_b.pk]),
         reverse("secretaries:secretary_delete", args=[w.sec_b.pk]),
         reverse("secretaries:secretary_rotate", args=[w.sec_b.pk]),
+        reverse("secretaries:secretary_end", args=[w.sec_b.pk]),
         reverse("villages:village_detail", args=[w.village_b.pk]),
         reverse("villages:village_update", args=[w.village_b.pk]),
         reverse("admin:secretaries_secretary_change", args=[w.sec_b.pk]),

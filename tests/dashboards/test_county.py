@@ -34,9 +34,9 @@ def test_assignments_ending_within_sixty_days_are_listed(world, login):
     soon = datetime.date.today() + datetime.timedelta(days=20)
     Assignment.objects.filter(pk=world.asg_b.pk).update(end_date=soon)
     Assignment.objects.filter(pk=world.asg_a.pk).update(end_date=datetime.date.today() + datetime.timedelta(days=90))
-    days, count, rows = reports.ending_soon(world.users.admin)
-    assert (days, count, [a.secretary.name for a in rows]) == (60, 1, ["李娜"])
-    assert reports.ending_soon(world.users.town_a)[1] == 0
+    figures = reports.deadlines(world.users.admin)
+    assert (figures["days"], figures["ending"], [a.secretary.name for a in figures["rows"]]) == (60, 1, ["李娜"])
+    assert reports.deadlines(world.users.town_a)["ending"] == 0
     page = login(world.users.admin).get(reverse("dashboards:county")).content.decode()
     assert soon.strftime("%Y-%m-%d") in page
 
@@ -48,3 +48,12 @@ def test_the_vacancy_filter_on_the_village_list_matches_the_dashboard(world, log
 
 def test_the_dashboard_is_get_only(world, login):
     assert login(world.users.leader).post(reverse("dashboards:county")).status_code == 405
+
+
+def test_assignments_past_their_end_date_but_still_active_are_counted_as_overdue(world, login):
+    Assignment.objects.filter(pk=world.asg_a.pk).update(end_date=datetime.date.today() - datetime.timedelta(days=1))
+    Assignment.objects.filter(pk=world.asg_b.pk).update(end_date=datetime.date.today() + datetime.timedelta(days=1))
+    assert reports.deadlines(world.users.admin)["overdue"] == 1
+    assert reports.deadlines(world.users.town_b)["overdue"] == 0
+    page = login(world.users.admin).get(reverse("secretaries:assignment_list"), {"overdue": "1"}).content.decode()
+    assert "张伟" in page and "李娜" not in page

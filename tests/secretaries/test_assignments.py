@@ -107,3 +107,20 @@ def test_rotation_of_a_secretary_without_an_active_assignment_says_so(world, log
 def test_rotate_rejects_other_methods(world, login):
     url = reverse("secretaries:secretary_rotate", args=[world.sec_a.pk])
     assert login(world.users.admin).put(url).status_code == 405
+
+
+def test_ending_an_assignment_keeps_it_in_the_history_and_frees_the_village(world, login):
+    client = login(world.users.admin)
+    url = reverse("secretaries:secretary_end", args=[world.sec_a.pk])
+    bad = client.post(url, {"end_date": "2020-01-01", "status": "recalled"})
+    assert "结束日期不能早于开始日期" in bad.content.decode()
+    assert client.post(url, {"end_date": "2025-05-31", "status": "recalled", "note": "因病召回"}).status_code == 302
+    ended = Assignment.objects.get(pk=world.asg_a.pk)
+    assert (ended.status, str(ended.end_date), ended.note) == ("recalled", "2025-05-31", "因病召回")
+    assert not Assignment.objects.active_first_secretaries().filter(village=world.village_a).exists()
+
+
+def test_a_township_official_may_not_end_assignments(world, login):
+    url = reverse("secretaries:secretary_end", args=[world.sec_a.pk])
+    assert login(world.users.town_a).get(url).status_code == 403
+    assert login(world.users.town_b).get(url).status_code == 404
