@@ -6,7 +6,7 @@ from .models import AuditLog
 from .scoping import region_of
 
 # Fields whose values never go into the audit trail, only the fact that they changed.
-SECRET_FIELDS = {"id_number", "password"}
+SECRET_FIELDS = {"id_number", "password", "password1", "password2"}
 HIDDEN = "（已隐藏）"
 
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from accounts.admin_site import ScopedAdmin
@@ -36,6 +37,16 @@ class SecretaryAdmin(ScopedAdmin):
     def masked_id(self, obj):
         return obj.masked_id_number
 
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in Secretary._meta.fields if f.editable and f.name != "id"]
+        if request.user.sees_full_id_numbers:
+            return fields
+        # Township officials may correct contact details here, but never see or change the full number.
+        return ["masked_id" if name == "id_number" else name for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if request.user.sees_full_id_numbers else ("masked_id",)
+
 
 @admin.register(Batch)
 class BatchAdmin(ScopedAdmin):
@@ -51,8 +62,24 @@ class AssignmentAdmin(ScopedAdmin):
     list_select_related = ("secretary", "village__region", "batch")
 
 
+class WorkTeamForm(forms.ModelForm):
+    class Meta:
+        model = WorkTeam
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        members = set(cleaned.get("members") or [])
+        for role in ("leader", "liaison"):
+            person = cleaned.get(role)
+            if person is not None and person not in members:
+                self.add_error(role, f"{person} 不是本队队员，请先把他/她加入队员。")
+        return cleaned
+
+
 @admin.register(WorkTeam)
 class WorkTeamAdmin(ScopedAdmin):
+    form = WorkTeamForm
     list_display = ("name", "region", "dispatch_level", "leader", "liaison")
     list_select_related = ("region", "leader", "liaison")
     filter_horizontal = ("members",)
