@@ -65,7 +65,7 @@ class AssignmentAdmin(ScopedAdmin):
 class WorkTeamForm(forms.ModelForm):
     class Meta:
         model = WorkTeam
-        fields = "__all__"
+        fields = ("name", "region", "dispatch_level", "batch", "leader", "liaison", "members")
 
     def clean(self):
         cleaned = super().clean()

@@ -24,7 +24,8 @@ def test_admin_changes_are_audited_without_the_id_number(world, login):
         "education": "bachelor", "phone": "13805371234", "unit": world.unit.pk, "post": "", "rank": "",
         "region": world.village_a.region.pk, "user": world.users.secretary.pk,
         "assignments-TOTAL_FORMS": 1, "assignments-INITIAL_FORMS": 1, "assignments-MIN_NUM_FORMS": 0,
-        "assignments-MAX_NUM_FORMS": 1000, "assignments-0-id": world.asg_a.pk, "assignments-0-secretary": world.sec_a.pk,
+        "assignments-MAX_NUM_FORMS": 1000, "assignments-0-id": world.asg_a.pk,
+        "assignments-0-secretary": world.sec_a.pk,
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     log = AuditLog.objects.get(action="update", object_id=str(world.sec_a.pk))
