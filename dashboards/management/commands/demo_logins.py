@@ -1,0 +1,32 @@
+"""manage.py demo_logins: the demo accounts, their roles, regions and password."""
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from dashboards.demo import DEMO_USERS, demo_password
+from dashboards.demo.text import table
+
+SITE = "http://127.0.0.1:8000"
+
+
+class Command(BaseCommand):
+    help = "列出演示账号（用户名、角色、所属区域、密码）。"
+
+    def handle(self, *args, **options):
+        names = [username for username, *_ in DEMO_USERS]
+        users = {u.username: u for u in User.objects.filter(username__in=names).select_related("region__parent")}
+        password = demo_password()
+        header = ("用户名", "角色", "姓名", "所属区域", "密码")
+        rows = []
+        for username in names:
+            user = users.get(username)
+            if user is None:
+                rows.append((username, "（未创建，请先运行 seed_demo）", "", "", ""))
+                continue
+            region = user.region
+            place = f"{region.parent.name} {region.name}" if region and region.parent else str(region or "")
+            rows.append((username, user.get_role_display(), user.name, place, password))
+        for line in table([header, *rows]):
+            self.stdout.write(line)
+        self.stdout.write(f"\n网址：{SITE}  （先运行 manage.py runserver）")
+        self.stdout.write("密码取自环境变量 DEMO_PASSWORD，未设置时为 Demo@2024；每次运行 seed_demo 都会重置。")
