@@ -19,6 +19,12 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "name", "role", "region", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    list_select_related = ("region",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # County staff manage their county's accounts, never a superuser's (no password resets from below).
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
 
 
 @admin.register(AuditLog)

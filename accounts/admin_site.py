@@ -1,7 +1,11 @@
 """The Django admin, open to county staff only and scoped like every other page."""
 
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
 
 from . import audit
 from .models import AuditLog
@@ -18,6 +22,29 @@ class CountyAdminSite(admin.AdminSite):
         user = request.user
         return user.is_active and user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)
 
+    def get_urls(self):
+        # Django's "view on site" redirect (/admin/r/<type>/<id>/) looks objects up unscoped: scope it.
+        scoped = path("r/<int:content_type_id>/<path:object_id>/", self.admin_view(self.view_on_site),
+                      name="view_on_site")
+        return [scoped if getattr(url, "name", None) == "view_on_site" else url for url in super().get_urls()]
+
+    def view_on_site(self, request, content_type_id, object_id):
+        try:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            found = model._default_manager.for_user(request.user).filter(pk=object_id).first()
+        except (ContentType.DoesNotExist, AttributeError, ValueError, ValidationError):
+            found = None
+        if found is None or not hasattr(found, "get_absolute_url"):
+            raise Http404("对象不存在，或不在您的管辖范围内。")
+        return redirect(found.get_absolute_url())
+
+
+def choices_for(model, user):
+    """The rows of `model` the user may pick in a form, with what their labels need joined in."""
+    if not hasattr(model._default_manager, "for_user"):
+        return None
+    return model._default_manager.for_user(user).select_related(*getattr(model, "label_related", ()))
+
 
 class ScopedAdmin(admin.ModelAdmin):
     """Every admin page goes through Model.objects.for_user; so do its foreign-key choices.
@@ -31,6 +58,23 @@ class ScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return self.model._default_manager.for_user(request.user)
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.in_scope(request, obj, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.in_scope(request, obj, "delete")
+
+    def in_scope(self, request, obj, action):
+        if obj is None:
+            return True
+        return self.model._default_manager.for_user(request.user, action).filter(pk=obj.pk).exists()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?id_number__startswith=3708... would let anyone test guesses at a masked number.
+        if any(part in audit.SECRET_FIELDS for part in lookup.split("__")):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_object(self, request, object_id, from_field=None):
         # Django would redirect with "does not exist"; out-of-scope objects are a plain 404, as everywhere.
         obj = super().get_object(request, object_id, from_field)
@@ -39,15 +83,13 @@ class ScopedAdmin(admin.ModelAdmin):
         return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related._default_manager, "for_user"):
-            kwargs["queryset"] = related._default_manager.for_user(request.user)
+        if (queryset := choices_for(db_field.related_model, request.user)) is not None:
+            kwargs["queryset"] = queryset
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related._default_manager, "for_user"):
-            kwargs["queryset"] = related._default_manager.for_user(request.user)
+        if (queryset := choices_for(db_field.related_model, request.user)) is not None:
+            kwargs["queryset"] = queryset
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -21,4 +21,4 @@ class ScopedModelForm(forms.ModelForm):
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "for_user"):
-                field.queryset = queryset.for_user(user)
+                field.queryset = queryset.for_user(user).select_related(*getattr(queryset.model, "label_related", ()))

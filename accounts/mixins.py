@@ -17,7 +17,7 @@ class ScopedViewMixin(LoginRequiredMixin):
     action = "view"  # view / add / change / delete
 
     def get_queryset(self):
-        return self.model._default_manager.for_user(self.request.user)
+        return self.model._default_manager.for_user(self.request.user, self.action)
 
     def permission(self):
         return f"{self.model._meta.app_label}.{self.action}_{self.model._meta.model_name}"

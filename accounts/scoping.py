@@ -23,7 +23,12 @@ PERSONAL_ROLES = {Role.SECRETARY, Role.UNIT_CONTACT}
 
 
 class ScopedQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user, action="view"):
+        """Rows `user` may see (action="view") or change and delete (any other action).
+
+        Catalogue rows kept by an ancestor region (the city's units, say) are visible below it
+        but belong to the ancestor: only its own staff may change them.
+        """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.is_superuser:
@@ -34,7 +39,7 @@ class ScopedQuerySet(models.QuerySet):
         field = self.model.scope_field
         prefix = f"{field}__" if field else ""
         scope = Q(**{f"{prefix}path__startswith": region.path})
-        if getattr(self.model, "scope_includes_ancestors", False):
+        if action == "view" and getattr(self.model, "scope_includes_ancestors", False):
             scope |= Q(**{f"{field}__in" if field else "pk__in": region.ancestor_ids()})
         queryset = self.filter(scope)
         if user.role in PERSONAL_ROLES:

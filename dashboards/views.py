@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
+from accounts.scoping import PERSONAL_ROLES
 from secretaries.models import DispatchUnit, Secretary
 
 from . import reports
@@ -21,6 +23,8 @@ def home(request):
         unit = DispatchUnit.objects.for_user(user).first()
         if unit:
             return redirect(unit)
+    if user.role in PERSONAL_ROLES:
+        return render(request, "dashboards/unlinked.html")
     return redirect("dashboards:county")
 
 
@@ -28,6 +32,8 @@ def home(request):
 @login_required
 def county(request):
     user = request.user
+    if user.role in PERSONAL_ROLES:
+        raise PermissionDenied("总览仅供组织部门、镇街和县领导查看。")
     context = {
         "villages": reports.village_counts(user),
         "missing": reports.villages_missing_secretary(user),

@@ -45,7 +45,11 @@ class SecretaryAdmin(ScopedAdmin):
         return ["masked_id" if name == "id_number" else name for name in fields]
 
     def get_readonly_fields(self, request, obj=None):
-        return () if request.user.sees_full_id_numbers else ("masked_id",)
+        # The login account and the region sit outside a township's choices: shown, never re-chosen (a save
+        # would otherwise drop them). The region follows assignments once there are any.
+        if not request.user.sees_full_id_numbers:
+            return ("masked_id", "user", "region")
+        return ("region",) if obj is not None and obj.assignments.exists() else ()
 
 
 @admin.register(Batch)
@@ -56,10 +60,21 @@ class BatchAdmin(ScopedAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(ScopedAdmin):
+    """Read-only: assignments change through the rotation and end services (which keep history and scope)."""
+
     list_display = ("secretary", "village", "batch", "dispatch_level", "role", "start_date", "end_date", "status")
     list_filter = ("status", "role", "dispatch_level", ("batch", admin.RelatedOnlyFieldListFilter))
     search_fields = ("secretary__name", "village__region__name")
     list_select_related = ("secretary", "village__region", "batch")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class WorkTeamForm(forms.ModelForm):

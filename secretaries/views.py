@@ -43,7 +43,7 @@ class SecretaryDetail(SecretaryMixin, ScopedDetailView):
             self.object.assignments.select_related("village__region__parent", "batch").order_by("-start_date", "-pk")
         )
         context["shown_id_number"] = self.object.id_number_for(self.request.user)
-        context["teams"] = self.object.work_teams.all()
+        context["teams"] = WorkTeam.objects.for_user(self.request.user).filter(members=self.object)
         return context
 
 
@@ -63,7 +63,10 @@ class SecretaryDelete(SecretaryMixin, ScopedDeleteView):
 @require_POST
 @login_required
 def secretary_lookup(request):
-    """Find a secretary by 身份证号 without putting the number in a URL."""
+    """Find a secretary by 身份证号 without putting the number in a URL. Only for who may see full numbers:
+    for anyone else a hit or a miss would confirm a guess at a masked number."""
+    if not request.user.sees_full_id_numbers:
+        raise PermissionDenied("您的角色无权按身份证号查找。")
     form = IdLookupForm(request.POST)
     if form.is_valid():
         found = Secretary.objects.for_user(request.user).filter(id_number=form.cleaned_data["id_number"]).first()

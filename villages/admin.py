@@ -34,6 +34,9 @@ class VillageYearStatInline(admin.TabularInline):
     model = VillageYearStat
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("village__region")
+
 
 @admin.register(Village)
 class VillageAdmin(ScopedAdmin):
@@ -59,3 +62,6 @@ class VillageYearStatAdmin(ScopedAdmin):
     list_display = ("village", "year", "collective_income", "households", "party_members")
     list_filter = ("year",)
     list_select_related = ("village__region",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("village__region")

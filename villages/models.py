@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 
+from accounts.roles import Role
 from accounts.scoping import ScopedManager, ScopedQuerySet
 
 
@@ -122,6 +123,10 @@ class Village(models.Model):
     objects = VillageQuerySet.as_manager()
 
     scope_field = "region"
+    # Personal roles see the villages their own (or their unit's) people serve or served in.
+    scope_personal = {Role.SECRETARY: "assignments__secretary__user",
+                      Role.UNIT_CONTACT: "assignments__secretary__unit__contacts"}
+    label_related = ("region",)  # __str__ reads the region's name
 
     TAG_FIELDS = ("is_key_poverty", "is_weak_branch", "is_weak_economy", "is_demonstration", "needs_secretary")
 

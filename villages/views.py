@@ -23,7 +23,11 @@ class VillageDetail(VillageMixin, ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        assignments = self.object.assignments.select_related("secretary__unit", "batch").order_by("-start_date", "-pk")
+        # Through for_user: a secretary or unit contact sees only their own people's assignments here.
+        assignments = (
+            self.object.assignments.model.objects.for_user(self.request.user).filter(village=self.object)
+            .select_related("secretary__unit", "batch").order_by("-start_date", "-pk")
+        )
         context["assignments"] = assignments
         context["current"] = next((a for a in assignments if a.is_active and a.role == "first_secretary"), None)
         context["year_stats"] = self.object.year_stats.all()
