@@ -80,9 +80,9 @@ def object_pages(w):
 
 def grow_history(w, n):
     """n more past assignments of sec_a, year stats of village_a, and secretaries of unit in the team."""
-    for year in range(n):
-        w.village_a.year_stats.create(year=2000 + len(w.village_a.year_stats.all()), collective_income=12,
-                                      households=300, party_members=40)
+    first_year = 2000 + w.village_a.year_stats.count()
+    for year in range(first_year, first_year + n):
+        w.village_a.year_stats.create(year=year, collective_income=12, households=300, party_members=40)
     for _ in range(n):
         f.assign(f.secretary(w.county, w.unit), f.village(w.town_a), w.batch, status="rotated")
 
