@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from villages.filters import TAG_CHOICES, township_queryset
+from villages.filters import TAG_CHOICES, township_label, township_queryset
 from villages.models import Region
 
 from .models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
@@ -18,6 +18,7 @@ class ScopedFilterSet(django_filters.FilterSet):
                 self.form.fields[name].queryset = queryset.for_user(user)
         if "township" in self.filters:
             self.form.fields["township"].queryset = township_queryset(user)
+            self.form.fields["township"].label_from_instance = township_label(user)
 
 
 class SecretaryFilter(ScopedFilterSet):

@@ -305,6 +305,14 @@ class Assignment(models.Model):
     def get_absolute_url(self):
         return self.secretary.get_absolute_url()
 
+    def clean(self):
+        batch = self.batch if self.batch_id else None
+        if batch and self.start_date and not batch.start_date <= self.start_date <= batch.end_date:
+            raise ValidationError({"start_date": (
+                f"开始日期不在所选派驻批次“{batch.name}”的期间内"
+                f"（{batch.start_date:%Y-%m-%d} 至 {batch.end_date:%Y-%m-%d}）。"
+            )})
+
     @property
     def is_active(self):
         return self.status == self.Status.ACTIVE

@@ -7,7 +7,17 @@ TAG_CHOICES = [(name, Village._meta.get_field(name).verbose_name) for name in Vi
 
 
 def township_queryset(user):
-    return Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP).select_related("parent")
+    return (
+        Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP)
+        .select_related("parent").order_by("parent__path", "code", "name")
+    )
+
+
+def township_label(user):
+    """Above county level two townships may share a name: say which county each is in."""
+    if user.is_superuser or (user.region and user.region.level in (Region.Level.PROVINCE, Region.Level.CITY)):
+        return lambda township: f"{township.parent.name} · {township.name}"
+    return str
 
 
 class VillageFilter(django_filters.FilterSet):
@@ -31,6 +41,7 @@ class VillageFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["township"].queryset = township_queryset(user)
+        self.form.fields["township"].label_from_instance = township_label(user)
 
     def in_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path)

@@ -52,6 +52,12 @@ class Region(models.Model):
                 violation_error_message="同一上级下已有同名区域。",
             ),
             models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(parent__isnull=True),
+                name="region_unique_root_name",
+                violation_error_message="已有同名的顶级区域。",
+            ),
+            models.UniqueConstraint(
                 fields=["code"],
                 condition=~Q(code=""),
                 name="region_unique_code",

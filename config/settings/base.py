@@ -135,6 +135,9 @@ MEDIA_URL = "media/"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# django-filter: "全部" instead of "---------" for an unset filter.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 # How many days ahead "assignments ending soon" looks.
 ENDING_SOON_DAYS = int(os.environ.get("ENDING_SOON_DAYS", "60"))
 

@@ -124,3 +124,12 @@ def test_a_township_official_may_not_end_assignments(world, login):
     url = reverse("secretaries:secretary_end", args=[world.sec_a.pk])
     assert login(world.users.town_a).get(url).status_code == 403
     assert login(world.users.town_b).get(url).status_code == 404
+
+
+def test_an_assignment_must_start_within_its_batch(world, login):
+    response = login(world.users.admin).post(
+        reverse("secretaries:assignment_create"),
+        assignment_form(world, world.sec_idle, world.village_a2, start_date="2023-01-01", end_date="2023-12-31"),
+    )
+    assert "开始日期不在所选派驻批次" in response.content.decode()
+    assert not world.sec_idle.assignments.exists()
