@@ -199,8 +199,13 @@ class CountyBuilder:
             active.append((sec, village, level))
             self.active_ids.add(id(sec))
         ending = set(rng.sample(range(len(active)), min(len(active), round(len(active) * 0.09))))
+        # A couple whose term has run out but who are still 在岗: the dashboard's "期满未离任".
+        others = [i for i in range(len(active)) if i not in ending]
+        overdue = set(rng.sample(others, min(len(others), 2)))
         for i, (sec, village, level) in enumerate(active):
             end = min(today + datetime.timedelta(days=rng.randint(3, 58)), cur.end_date) if i in ending else None
+            if i in overdue:
+                end = max(cur.start_date, today - datetime.timedelta(days=rng.randint(5, 40)))
             self.assign(sec, village, cur, level, end=end)
 
         # Work-team members live in staffed villages: province teams county-wide, city teams in the key township.
