@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .admin_site import ScopedAdmin
+from .admin_site import ReadOnlyAdmin, ScopedAdmin
 from .models import AuditLog, User
 
 
@@ -28,18 +28,9 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ScopedAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "ip_address", "action", "content_type", "object_repr")
     list_filter = ("action", "content_type")
     search_fields = ("object_repr",)
     list_select_related = ("user", "content_type")
     readonly_fields = [f.name for f in AuditLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -110,3 +110,16 @@ class ScopedAdmin(admin.ModelAdmin):
         for obj in queryset:
             audit.record(user=request.user, request=request, action=AuditLog.Action.DELETE, obj=obj)
         super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """History that changes only through services (assignments) or never (the audit log): look, don't touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

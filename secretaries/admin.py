@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from accounts.admin_site import ScopedAdmin
+from accounts.admin_site import ReadOnlyAdmin, ScopedAdmin
 
 from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
 
@@ -59,22 +59,13 @@ class BatchAdmin(ScopedAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ScopedAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     """Read-only: assignments change through the rotation and end services (which keep history and scope)."""
 
     list_display = ("secretary", "village", "batch", "dispatch_level", "role", "start_date", "end_date", "status")
     list_filter = ("status", "role", "dispatch_level", ("batch", admin.RelatedOnlyFieldListFilter))
     search_fields = ("secretary__name", "village__region__name")
     list_select_related = ("secretary", "village__region", "batch")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WorkTeamForm(forms.ModelForm):
