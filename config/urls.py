@@ -15,6 +15,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("villages/", include("villages.urls")),
+    path("imports/", include("excel.urls")),
     path("", include("secretaries.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -2,13 +2,14 @@
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import audit
 from accounts.models import AuditLog
 
-from .models import Assignment, Secretary
+from .models import Assignment, DispatchUnit, Secretary
 
 # How far ahead a rotation may be scheduled; a typo like 2205 should not end today's post.
 MAX_DAYS_AHEAD = 366
@@ -91,3 +92,67 @@ def assignment_rotate(*, user, request=None, assignment, village, start_date, en
         end_date=end_date,
         note=note,
     )
+
+
+
+PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "phone", "unit", "post", "rank", "region")
+PERSON_ATTNAMES = tuple(f"{f}_id" if f in ("unit", "region") else f for f in PERSON_FIELDS)
+
+
+def roster_apply(*, user, unit_region, people, ends, updates, creates, units, request=None):
+    """Write a checked roster plan (see importers.RosterImporter) with bulk statements, inside the caller's
+    transaction. `people` holds (row, fields, region id, change labels) for every good row.
+
+    Order matters: assignments end before new ones start, so the one-active constraints hold throughout.
+    """
+    if units:
+        DispatchUnit.objects.bulk_create([DispatchUnit(name=name, level=level, region=unit_region)
+                                          for name, level in units.items()])
+    unit_ids = dict(DispatchUnit.objects.filter(region=unit_region, name__in=list(units)).values_list("name", "pk"))
+    upserts = []
+    for row, fields, region_id, _ in people:
+        person = row["person"]
+        if person is not None and "unit_new" not in row and not _differs(person, fields, region_id):
+            continue  # only the assignment changes
+        values = {name: getattr(person, name) for name in PERSON_ATTNAMES} if person else {}
+        values.update(fields, region_id=region_id)
+        if "unit_new" in row:
+            values["unit_id"] = unit_ids[row["unit_new"][0]]
+        upserts.append(Secretary(id_number=row["id_number"], **values))
+    # An upsert keyed by the ID number: new people inserted, known ones updated, by the same statements.
+    Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
+                                  unique_fields=["id_number"], update_fields=list(PERSON_FIELDS))
+    touched = [(row, changes) for row, _, _, changes in people if changes]
+    pks = _pks_by_id_number([row["id_number"] for row, _ in touched])
+    if ends:
+        ended = list(Assignment.objects.filter(pk__in=list(ends)))
+        for assignment in ended:
+            assignment.status, assignment.end_date = Assignment.Status.ROTATED, ends[assignment.pk]
+        Assignment.objects.bulk_update(ended, ["status", "end_date"], batch_size=1000)
+    for assignment, values in updates:
+        for key, value in values.items():
+            setattr(assignment, key, value)
+    Assignment.objects.bulk_update([a for a, _ in updates], ["batch", "dispatch_level", "role", "start_date",
+                                                           "end_date"], batch_size=1000)
+    Assignment.objects.bulk_create([Assignment(secretary_id=pks[row["id_number"]], **values)
+                                    for row, values in creates], batch_size=2000)
+    kind = ContentType.objects.get_for_model(Secretary)
+    ip, actor = audit.client_ip(request), user if user.pk else None  # None: the operator at the shell
+    AuditLog.objects.bulk_create([
+        AuditLog(user=actor, ip_address=ip, content_type=kind, object_id=str(pks[row["id_number"]]),
+                 action=AuditLog.Action.UPDATE if row["person"] else AuditLog.Action.CREATE,
+                 object_repr=row["fields"].get("name", ""), region_id=user.region_id,
+                 changes={"花名册导入": changes})
+        for row, changes in touched
+    ], batch_size=2000)
+
+
+def _differs(person, fields, region_id):
+    return person.region_id != region_id or any(getattr(person, k) != v for k, v in fields.items())
+
+
+def _pks_by_id_number(numbers):
+    pks = {}
+    for start in range(0, len(numbers), 5000):
+        pks.update(Secretary.objects.filter(id_number__in=numbers[start:start + 5000]).values_list("id_number", "pk"))
+    return pks

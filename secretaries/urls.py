@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "secretaries"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("secretaries/", views.SecretaryList.as_view(), name="secretary_list"),
     path("secretaries/new/", views.SecretaryCreate.as_view(), name="secretary_create"),
     path("secretaries/lookup/", views.secretary_lookup, name="secretary_lookup"),
+    path("secretaries/export/", exports.export_roster, name="secretary_export"),
     path("secretaries/<int:pk>/", views.SecretaryDetail.as_view(), name="secretary_detail"),
     path("secretaries/<int:pk>/edit/", views.SecretaryUpdate.as_view(), name="secretary_update"),
     path("secretaries/<int:pk>/delete/", views.SecretaryDelete.as_view(), name="secretary_delete"),

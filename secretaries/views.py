@@ -11,6 +11,7 @@ from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView,
 from . import services
 from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
 from .forms import AssignmentForm, DispatchUnitForm, EndAssignmentForm, IdLookupForm, RotationForm, SecretaryForm
+from .importers import may_import
 from .models import Assignment, DispatchUnit, Secretary, WorkTeam
 
 
@@ -31,6 +32,9 @@ class SecretaryMixin:
 
 class SecretaryList(SecretaryMixin, ScopedListView):
     filterset_class = SecretaryFilter
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "may_import": may_import(self.request.user)}
 
     def decorate(self, queryset):
         return queryset.select_related("unit").prefetch_related(active_assignments())

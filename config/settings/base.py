@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "villages",
+    "excel",
     "secretaries",
     "dashboards",
 ]
@@ -137,6 +138,14 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # django-filter: "全部" instead of "---------" for an unset filter.
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
+# Imports: limits on what may be uploaded, and how long a previewed file waits for confirmation.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))
+# Django's own request-body cap must let an allowed upload through (the importer gives the clear message).
+DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 
 # How many days ahead "assignments ending soon" looks.
 ENDING_SOON_DAYS = int(os.environ.get("ENDING_SOON_DAYS", "60"))

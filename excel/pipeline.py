@@ -1,0 +1,131 @@
+"""The import flow every kind of import shares.
+
+    importer = RosterImporter(user, create_units=False)
+    plan = importer.run(data, filename, commit=False)   # read + validate every row + plan; writes nothing
+    plan = importer.run(data, filename, commit=True)    # the same, then writes everything in one transaction
+                                                        # -- only when no row has a problem
+
+An importer declares its columns and implements `plan_rows(table) -> Plan` and `write(plan)`.
+Every problem is (the row number the user sees in Excel, the column header as written in the file, the reason).
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from .reader import FileRejected, read_table
+
+SAMPLE_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # 0 for a whole-file problem
+    column: str
+    reason: str
+
+    def as_list(self):
+        return [self.row, self.column, self.reason]
+
+
+@dataclass
+class Plan:
+    rows: int = 0
+    new: list = field(default_factory=list)  # per kind: (row number, {header: value}) for the preview
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # things the user should decide (e.g. unknown units)
+    payload: object = None  # what write() needs; importer-specific
+    written: bool = False
+
+    @property
+    def error_rows(self):
+        return len({p.row for p in self.problems})
+
+    @property
+    def counts(self):
+        return {"rows": self.rows, "new": len(self.new), "updated": len(self.updated),
+                "unchanged": len(self.unchanged), "errors": self.error_rows, "problems": len(self.problems)}
+
+    def samples(self):
+        return {kind: getattr(self, kind)[:SAMPLE_ROWS] for kind in ("new", "updated", "unchanged")}
+
+
+class RowProblems:
+    """Collects a row's problems against the headers as the file writes them."""
+
+    def __init__(self, table):
+        self.headers = table.headers
+        self.problems = []
+
+    def add(self, row, key, reason):
+        self.problems.append(Problem(row, self.headers.get(key, key), reason))
+
+
+class Importer:
+    do_not_call_in_templates = True  # templates show the class's kind and title; never instantiate it
+    kind = ""
+    title = ""
+    columns = ()
+    template_keys = None  # the columns the template offers, in order (default: all)
+    text_keys = ()  # columns the template formats as text (ID numbers, phones: Excel must not make numbers)
+    instructions = ()  # lines of the template's 填表说明 sheet
+
+    def __init__(self, user, **options):
+        self.user = user
+        self.options = options
+
+    @staticmethod
+    def may_import(user):
+        return user.is_authenticated and user.is_county_admin
+
+    @classmethod
+    def dropdowns(cls, user):
+        """Column key → the values its template cells offer."""
+        return {}
+
+    @classmethod
+    def template_sheets(cls, user):
+        from .writer import SheetSpec
+
+        keys = cls.template_keys or [c.key for c in cls.columns]
+        by_key = {c.key: c for c in cls.columns}
+        headers = [("*" if by_key[k].required else "") + by_key[k].header for k in keys]
+        lists = cls.dropdowns(user)
+        return [
+            SheetSpec(cls.title, headers, [],
+                      text_columns={i for i, k in enumerate(keys) if k in cls.text_keys},
+                      widths={i: max(10, len(h) * 2 + 4) for i, h in enumerate(headers)},
+                      dropdowns={i: lists[k] for i, k in enumerate(keys) if k in lists}),
+            SheetSpec("填表说明", ["填表说明"], [[line] for line in cls.instructions], widths={0: 100},
+                      freeze_header=False),
+        ]
+
+    def read(self, data, filename):
+        return read_table(data, filename, self.columns, max_rows=settings.IMPORT_MAX_ROWS,
+                          max_bytes=settings.IMPORT_MAX_BYTES)
+
+    def run(self, data, filename, *, commit):
+        try:
+            table = self.read(data, filename)
+        except FileRejected as rejected:
+            return Plan(problems=[Problem(0, "", rejected.message)])
+        plan = self.plan_rows(table)
+        if commit and not plan.problems:
+            with transaction.atomic():
+                self.write(plan)
+            plan.written = True
+        return plan
+
+    def plan_rows(self, table):
+        raise NotImplementedError
+
+    def write(self, plan):
+        raise NotImplementedError
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
