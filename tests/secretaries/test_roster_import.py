@@ -145,3 +145,12 @@ def test_a_dry_run_writes_nothing(world):
     assert plan.counts["new"] == 1 and not plan.written
     assert not Secretary.objects.filter(name="孙丽").exists()
     assert not ImportRecord.objects.exists()
+
+
+def test_an_exported_roster_imports_back_unchanged(world, login):
+    """The export is a valid import file: a county can fix a roster in Excel and load it again."""
+    response = login(world.users.admin).get("/secretaries/export/")
+    data = b"".join(response.streaming_content)
+    plan = run(world.users.admin, data)
+    assert plan.problems == []
+    assert plan.counts["unchanged"] == 3 and plan.counts["new"] == plan.counts["updated"] == 0
