@@ -228,10 +228,10 @@ def _inspect_xlsx_sheet(data, sheet_name):
         return []  # calamine will say what is wrong with the file
     root = _ROOT.match(xml)
     prefix = re.escape(root.group(1) or b"") if root else b""
-    letters = set(re.findall(b"<" + prefix + rb'c r="([A-Z]{1,3})', xml))
     rows = re.findall(b"<" + prefix + rb'row r="([0-9]{1,7})"', xml)
-    if letters and rows:
-        _refuse_huge_range(max(map(int, rows)), _column_index(max(letters, key=lambda ref: (len(ref), ref))) + 1)
+    letters = set(re.findall(b"<" + prefix + rb'c r="([A-Z]{1,3})', xml))
+    widest = max(letters, key=lambda ref: (len(ref), ref), default=b"A")
+    _refuse_huge_range(max(map(int, rows), default=0), _column_index(widest) + 1)
     needle = b"<" + (root.group(1) or b"" if root else b"") + b"f"
     found = []
     start = xml.find(needle)
@@ -276,7 +276,9 @@ def _refuse_huge_ods(content):
         for row in _ODS_ROW.finditer(content, begin, end):
             attributes, cells = row[1], row.end()
             rows += int(_ODS_ROWS.search(attributes)[1]) if b"rows-repeated" in attributes else 1
-            row_end = -1 if row[2] else content.find(b"</table:table-row>", cells, end)
+            if row[2]:
+                continue  # <table:table-row/>: no cells
+            row_end = content.find(b"</table:table-row>", cells, end)
             filled = max(content.rfind(b"office:value-type", cells, row_end), content.rfind(b"<text:p", cells, row_end))
             if filled < 0:
                 continue  # a row of empty cells, however many times repeated
@@ -313,6 +315,7 @@ def _column_index(letters):
 # --- CSV -----------------------------------------------------------------------------------------------------
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f]")  # text files have none of these; binary files are full of them
+_MARKUP = re.compile(r"\s*<(?:!doctype|html|\?xml|table|head|meta|body)\b", re.IGNORECASE)
 
 
 def _read_csv(data):
@@ -326,7 +329,7 @@ def _read_csv(data):
                 pass
     if text is None or _CONTROL.search(text, 0, 65536):
         raise FileRejected(UNSUPPORTED)
-    if text.lstrip()[:1] == "<":
+    if _MARKUP.match(text):
         raise FileRejected("文件是网页或 XML 格式，不是真正的 Excel 文件（有些系统导出的 .xls 就是这样）。"
                            "请用 Excel 打开，另存为 .xlsx 后再上传。")
     grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))

@@ -1,6 +1,7 @@
 import datetime
 import io
 import random
+import re
 import zipfile
 
 import pytest
@@ -245,6 +246,26 @@ def test_a_formula_whose_saved_result_is_empty_text_reads_as_blank():
     assert read(data).rows[1].values["phone"] == ""
 
 
+def test_shared_formulas_are_marked_only_where_no_result_was_saved():
+    data = xlsx([HEADER, ZHANG, LI])
+    data = replace_in_zip(data, SHEET1, '<c r="C2" t="inlineStr"><is><t>13805371234</t></is></c>',
+                          '<c r="C2"><f t="shared" ref="C2:C3" si="0">B2+1</f><v>13805371234</v></c>')
+    data = replace_in_zip(data, SHEET1, '<c r="C3" t="inlineStr"><is><t>13905371234</t></is></c>',
+                          '<c r="C3"><f t="shared" si="0"/></c>')
+    table = read(data)
+    assert table.rows[0].values["phone"] == 13805371234
+    assert table.rows[1].values["phone"] is FORMULA_WITHOUT_VALUE
+
+
+def test_formulas_are_found_in_a_sheet_written_with_a_namespace_prefix():
+    data = xlsx([HEADER, ["张伟", "=A2", *ZHANG[2:]]])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    sheet = source.read(SHEET1).decode()
+    prefixed = re.sub("<(/?)(?=[a-zA-Z])", r"<\1x:", sheet).replace('xmlns="', 'xmlns:x="')  # as .NET writes
+    data = replace_in_zip(data, SHEET1, sheet, prefixed)
+    assert read(data).rows[0].values["id_number"] is FORMULA_WITHOUT_VALUE
+
+
 # --- CSV -----------------------------------------------------------------------------------------------------
 
 
@@ -273,9 +294,12 @@ def test_csv_keeps_numbers_as_text_and_counts_rows_as_excel_does():
     assert table.rows[0].values["unit"] == "县财政局 (挂职)"
 
 
-def test_a_web_page_saved_as_xls_is_refused_with_advice():
-    data = "<html><body><table><tr><td>姓名</td></tr></table></body></html>".encode()
-    assert "网页或 XML 格式" in rejection(data, "名册.xls")
+@pytest.mark.parametrize("content", [
+    "<html><body><table><tr><td>姓名</td></tr></table></body></html>",
+    '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>',
+])
+def test_a_web_page_or_xml_saved_as_xls_is_refused_with_advice(content):
+    assert "网页或 XML 格式" in rejection(content.encode(), "名册.xls")
 
 
 # --- Other formats -------------------------------------------------------------------------------------------
@@ -403,7 +427,7 @@ def test_an_ods_repeating_a_filled_row_a_million_times_is_refused_before_parsing
                 'table:number-columns-repeated="100" office:value-type="string"><text:p>张伟')
     data = replace_in_zip(ods([HEADER, ZHANG]), "content.xml", row, repeated)
     assert len(data) < 2000
-    assert rejection(data, "名册.ods").startswith("表格的数据区域过大（1000001 行 × 100 列）")
+    assert rejection(data, "名册.ods").startswith("表格的数据区域过大（1000001 行 × 105 列）")
 
 
 def test_an_ods_with_empty_rows_repeated_to_the_end_of_the_sheet_is_fine():
