@@ -46,7 +46,9 @@ def normalize_text(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return _clean(value)
+        text = _clean(value)
+        # Our exports put ' before text a spreadsheet would run as a formula (writer.safe_cell); take it off again.
+        return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@" else text
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int):

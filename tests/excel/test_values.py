@@ -193,3 +193,12 @@ def test_parse_bool_false(value):
 def test_parse_bool_refuses_anything_else():
     assert reason(parse_bool, "也许") == "“也许”不是有效的是/否，请填写“是”或“否”"
     assert reason(parse_bool, 2) == "“2”不是有效的是/否，请填写“是”或“否”"
+
+
+def test_the_apostrophe_our_exports_add_before_formula_like_text_is_taken_off():
+    from excel.values import normalize_text
+    from excel.writer import safe_cell
+
+    assert normalize_text(safe_cell("=1+1")) == "=1+1"
+    assert normalize_text(safe_cell("-党建")) == "-党建"
+    assert normalize_text("'普通文字") == "'普通文字"
