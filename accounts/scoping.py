@@ -38,10 +38,14 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         field = self.model.scope_field
         prefix = f"{field}__" if field else ""
-        scope = Q(**{f"{prefix}path__startswith": region.path})
         if action == "view" and getattr(self.model, "scope_includes_ancestors", False):
-            scope |= Q(**{f"{field}__in" if field else "pk__in": region.ancestor_ids()})
-        queryset = self.filter(scope)
+            # One IN over the matching regions: an OR across the join would make PostgreSQL scan every region.
+            regions = type(region)._default_manager.filter(
+                Q(path__startswith=region.path) | Q(pk__in=region.ancestor_ids())
+            ).values("pk")
+            queryset = self.filter(**{f"{field}__in" if field else "pk__in": regions})
+        else:
+            queryset = self.filter(**{f"{prefix}path__startswith": region.path})
         if user.role in PERSONAL_ROLES:
             lookup = getattr(self.model, "scope_personal", {}).get(user.role)
             if lookup:

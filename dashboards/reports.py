@@ -6,22 +6,18 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from secretaries.models import Assignment, DispatchLevel, DispatchUnit
-from villages.models import Village
+from villages.filters import area_lookup
+from villages.models import Region, Village
 
 TAGS = [(name, Village._meta.get_field(name).verbose_name) for name in Village.TAG_FIELDS]
 
 
-def village_counts(user):
-    """Villages by tag, and how many that need a first secretary have none."""
-    staffed = Q(current_secretary_id__isnull=False)
-    figures = Village.objects.for_user(user).with_current_secretary().aggregate(
-        total=Count("pk"),
-        staffed=Count("pk", filter=staffed),
-        missing=Count("pk", filter=Q(needs_secretary=True) & ~staffed),
-        **{name: Count("pk", filter=Q(**{name: True})) for name, _ in TAGS},
-    )
-    figures["tags"] = [(label, figures[name], name) for name, label in TAGS]
-    return figures
+def village_totals(area_rows):
+    """The region's totals, summed from the per-area rows (no second pass over the villages)."""
+    keys = ("villages", "staffed", "missing", *(name for name, _ in TAGS))
+    totals = {key: sum(row[key] for row in area_rows) for key in keys}
+    totals["tags"] = [(label, totals[name], name) for name, label in TAGS]
+    return totals
 
 
 def villages_missing_secretary(user, limit=20):
@@ -55,20 +51,27 @@ def secretaries_by_unit(user, limit=15):
     ]
 
 
-def townships(user):
-    """Per township: villages, villages needing a secretary, villages with an active first secretary."""
+def areas(user):
+    """Per township (per county for a city user, per city for a province user): villages, those with an active
+    first secretary, vacancies, and each tag. Grouped by id alone; the names come in a second, small query."""
     staffed = Q(current_secretary_id__isnull=False)
-    return (
+    area = area_lookup(user)
+    rows = list(
         Village.objects.for_user(user).with_current_secretary()
-        .values("region__parent_id", "region__parent__name")
+        .values(area_id := f"{area}_id")
         .annotate(
             villages=Count("pk"),
-            needing=Count("pk", filter=Q(needs_secretary=True)),
             staffed=Count("pk", filter=staffed),
             missing=Count("pk", filter=Q(needs_secretary=True) & ~staffed),
+            **{name: Count("pk", filter=Q(**{name: True})) for name, _ in TAGS},
         )
-        .order_by("region__parent__name")
+        .order_by()
     )
+    names = dict(Region.objects.filter(pk__in=[r[area_id] for r in rows]).values_list("pk", "name"))
+    for row in rows:
+        row["id"] = row.pop(area_id)
+        row["name"] = names.get(row["id"], "")
+    return sorted(rows, key=lambda r: r["name"])
 
 
 def deadlines(user, days=None, limit=20):

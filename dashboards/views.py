@@ -6,6 +6,8 @@ from django.views.decorators.http import require_GET
 from accounts.roles import Role
 from accounts.scoping import PERSONAL_ROLES
 from secretaries.models import DispatchUnit, Secretary
+from villages.filters import area_level
+from villages.models import Region
 
 from . import reports
 
@@ -34,12 +36,14 @@ def county(request):
     user = request.user
     if user.role in PERSONAL_ROLES:
         raise PermissionDenied("总览仅供组织部门、镇街和县领导查看。")
+    areas = reports.areas(user)
     context = {
-        "villages": reports.village_counts(user),
+        "villages": reports.village_totals(areas),
         "missing": reports.villages_missing_secretary(user),
         "by_level": reports.secretaries_by_dispatch_level(user),
         "by_unit": reports.secretaries_by_unit(user),
-        "townships": reports.townships(user),
+        "areas": areas,
+        "area_label": Region.Level(area_level(user)).label,
         "deadlines": reports.deadlines(user),
     }
     return render(request, "dashboards/county.html", context)

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from villages.filters import TAG_CHOICES, township_label, township_queryset
+from villages.filters import TAG_CHOICES, area_level, narrow_area_field
 from villages.models import Region
 
 from .models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
@@ -17,8 +17,15 @@ class ScopedFilterSet(django_filters.FilterSet):
             if queryset is not None and hasattr(queryset, "for_user"):
                 self.form.fields[name].queryset = queryset.for_user(user)
         if "township" in self.filters:
-            self.form.fields["township"].queryset = township_queryset(user)
-            self.form.fields["township"].label_from_instance = township_label(user)
+            narrow_area_field(self.form.fields["township"], user)
+        if "unit" in self.filters and area_level(user) != Region.Level.TOWNSHIP:
+            # Above a county there are thousands of units: offer the ones kept at this level and above;
+            # county units are found by the search box (it matches unit names).
+            keepers = user.region.ancestor_ids() if user.region else []
+            field = self.form.fields["unit"]
+            field.queryset = field.queryset.filter(region_id__in=keepers) if keepers else \
+                field.queryset.filter(region__level__in=[Region.Level.PROVINCE, Region.Level.CITY])
+            field.label = "派出单位（省、市直）"
 
 
 class SecretaryFilter(ScopedFilterSet):

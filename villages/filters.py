@@ -6,18 +6,35 @@ from .models import Region, Village
 TAG_CHOICES = [(name, Village._meta.get_field(name).verbose_name) for name in Village.TAG_FIELDS]
 
 
-def township_queryset(user):
-    return (
-        Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP)
-        .select_related("parent").order_by("parent__path", "code", "name")
-    )
+# Steps from a village up to the region of each level (village → township is one step).
+STEPS_UP = {Region.Level.TOWNSHIP: 1, Region.Level.COUNTY: 2, Region.Level.CITY: 3, Region.Level.PROVINCE: 4}
 
 
-def township_label(user):
-    """Above county level two townships may share a name: say which county each is in."""
-    if user.is_superuser or (user.region and user.region.level in (Region.Level.PROVINCE, Region.Level.CITY)):
-        return lambda township: f"{township.parent.name} · {township.name}"
-    return str
+def area_level(user):
+    """The level a user's lists and dashboards break down by: townships for county staff and below; for a city
+    or province user the level under their own, so a dropdown lists 11 counties rather than 150 townships."""
+    region = user.region
+    if region is None or user.is_superuser:
+        return Region.Level.COUNTY
+    if region.level == Region.Level.PROVINCE:
+        return Region.Level.CITY
+    if region.level == Region.Level.CITY:
+        return Region.Level.COUNTY
+    return Region.Level.TOWNSHIP
+
+
+def area_lookup(user, prefix="region"):
+    """The lookup from a village (through `prefix`, its region) to its area at area_level(user)."""
+    return "__".join([prefix] + ["parent"] * STEPS_UP[area_level(user)])
+
+
+def area_queryset(user):
+    return Region.objects.for_user(user).filter(level=area_level(user)).order_by("path")
+
+
+def narrow_area_field(field, user):
+    field.queryset = area_queryset(user)
+    field.label = Region.Level(area_level(user)).label
 
 
 class VillageFilter(django_filters.FilterSet):
@@ -40,8 +57,7 @@ class VillageFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["township"].queryset = township_queryset(user)
-        self.form.fields["township"].label_from_instance = township_label(user)
+        narrow_area_field(self.form.fields["township"], user)
 
     def in_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path)

@@ -10,18 +10,26 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_county_dashboard_counts_villages_tags_and_vacancies(world, login):
-    figures = reports.village_counts(world.users.admin)
+    figures = reports.village_totals(reports.areas(world.users.admin))
     # 金乡县: 王庄村 (staffed, weak branch), 李楼村 (needs one, vacant), 前进村 (staffed).
-    assert (figures["total"], figures["staffed"], figures["missing"]) == (3, 2, 1)
+    assert (figures["villages"], figures["staffed"], figures["missing"]) == (3, 2, 1)
     assert figures["is_weak_branch"] == 1 and figures["needs_secretary"] == 3
     page = login(world.users.admin).get(reverse("dashboards:county")).content.decode()
     assert "李楼村" in page and "后营村" not in page  # 后营村 is vacant too, but in 梁山县
 
 
 def test_a_township_dashboard_counts_only_its_township(world):
-    figures = reports.village_counts(world.users.town_a)
-    assert (figures["total"], figures["staffed"], figures["missing"]) == (2, 1, 1)
-    assert [row["region__parent__name"] for row in reports.townships(world.users.town_a)] == ["胡集镇"]
+    figures = reports.village_totals(reports.areas(world.users.town_a))
+    assert (figures["villages"], figures["staffed"], figures["missing"]) == (2, 1, 1)
+    assert [row["name"] for row in reports.areas(world.users.town_a)] == ["胡集镇"]
+
+
+def test_a_city_dashboard_breaks_down_by_county(world):
+    from tests import factories as f
+
+    city_admin = f.user("city", "county_admin", world.city)
+    rows = {row["name"]: (row["villages"], row["missing"]) for row in reports.areas(city_admin)}
+    assert rows == {"金乡县": (3, 1), "梁山县": (1, 0)}
 
 
 def test_secretaries_are_counted_by_dispatch_level_and_unit(world):
