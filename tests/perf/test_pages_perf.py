@@ -130,7 +130,7 @@ def rows_visible(response):
     if context is None:
         return ""
     for key, read in (("cl", lambda cl: cl.result_count), ("paginator", lambda p: p.count),
-                      ("villages", lambda v: v["total"])):
+                      ("villages", lambda v: v["villages"])):
         try:
             value = context[key]
         except KeyError:
