@@ -2,17 +2,20 @@ from django import forms
 from django.contrib import admin
 
 from accounts.admin_site import ReadOnlyAdmin, ScopedAdmin
+from villages.resources import ScopedImportExportMixin
 
 from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
+from .resources import DispatchUnitResource
 
 
 @admin.register(DispatchUnit)
-class DispatchUnitAdmin(ScopedAdmin):
+class DispatchUnitAdmin(ScopedImportExportMixin, ScopedAdmin):
     list_display = ("name", "level", "kind", "region")
     list_filter = ("level", "kind")
     search_fields = ("name",)
     list_select_related = ("region",)
     filter_horizontal = ("contacts",)
+    resource_classes = [DispatchUnitResource]
 
 
 class AssignmentInline(admin.TabularInline):

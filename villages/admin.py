@@ -3,6 +3,7 @@ from django.contrib import admin
 from accounts.admin_site import ScopedAdmin
 
 from .models import Region, Village, VillageYearStat
+from .resources import ScopedImportExportMixin, VillageResource
 
 
 @admin.register(Region)
@@ -39,12 +40,13 @@ class VillageYearStatInline(admin.TabularInline):
 
 
 @admin.register(Village)
-class VillageAdmin(ScopedAdmin):
+class VillageAdmin(ScopedImportExportMixin, ScopedAdmin):
     list_display = ("__str__", "township", *Village.TAG_FIELDS)
     list_filter = Village.TAG_FIELDS
     search_fields = ("region__name",)
     list_select_related = ("region__parent",)
     inlines = [VillageYearStatInline]
+    resource_classes = [VillageResource]
 
     @admin.display(description="镇（街道）")
     def township(self, obj):
