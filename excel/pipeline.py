@@ -9,6 +9,7 @@ An importer declares its columns and implements `plan_rows(table) -> Plan` and `
 Every problem is (the row number the user sees in Excel, the column header as written in the file, the reason).
 """
 
+import gc
 import hashlib
 from dataclasses import dataclass, field
 
@@ -109,6 +110,17 @@ class Importer:
                           max_bytes=settings.IMPORT_MAX_BYTES)
 
     def run(self, data, filename, *, commit):
+        # A plan holds ~20 objects per row, none of them cyclic garbage: without this the cyclic collector
+        # rescans them all again and again (0.4–0.8 s of a 10,000-row import).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(data, filename, commit=commit)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self, data, filename, *, commit):
         try:
             table = self.read(data, filename)
         except FileRejected as rejected:

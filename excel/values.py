@@ -147,20 +147,33 @@ def parse_choice(value, choices, *, aliases=None):
     """
     if value is FORMULA_WITHOUT_VALUE:
         raise ValueError(FORMULA_MESSAGE)
-    choices = list(_flat(choices))
-    known = {}
-    for alias, choice in (aliases or {}).items():
-        known[_key(alias)] = choice
-    for choice, label in choices:
-        known[_key(choice)] = choice
-        known[_key(str(label))] = choice  # labels win over aliases and values that look the same
+    known, labels = _choice_index(choices, aliases)
     text = normalize_text(value)
     if _key(text) in known:
         return known[_key(text)]
-    labels = "、".join(str(label) for _choice, label in choices)
     if not text:
         raise ValueError(f"没有填写，应为：{labels}")
     raise ValueError(f"“{text}”不是有效的选项，应为：{labels}")
+
+
+# Imports call parse_choice for every row with the same few choice lists: index each list once.
+# Keyed by id(); the cache holds the list itself, so an id is never reused while its entry lives.
+_CHOICE_INDEXES = {}
+
+
+def _choice_index(choices, aliases):
+    entry = _CHOICE_INDEXES.get((id(choices), id(aliases)))
+    if entry is not None and entry[0] is choices and entry[1] is aliases:
+        return entry[2], entry[3]
+    pairs = list(_flat(choices))
+    known = {_key(alias): choice for alias, choice in (aliases or {}).items()}
+    for choice, label in pairs:
+        known[_key(choice)] = choice
+        known[_key(str(label))] = choice  # labels win over aliases and values that look the same
+    labels = "、".join(str(label) for _choice, label in pairs)
+    if len(_CHOICE_INDEXES) < 256:  # callers passing fresh lists each time must not grow this without end
+        _CHOICE_INDEXES[(id(choices), id(aliases))] = (choices, aliases, known, labels)
+    return known, labels
 
 
 _TRUE = {"是", "√", "✓", "✔", "y", "yes", "true", "1"}

@@ -45,6 +45,13 @@ COLUMNS = (
     Column("rotation", "是否轮换", ("轮换",)),
 )
 
+# Built once: model .choices are rebuilt on every access, and parse_choice indexes each list once.
+PERSON_CHOICES = {"ethnicity": [(e, e) for e in ETHNICITIES], "political_status": Secretary.PoliticalStatus.choices,
+                  "education": Secretary.Education.choices}
+UNIT_LEVELS = DispatchUnit.Level.choices
+DISPATCH_LEVELS = DispatchLevel.choices
+DUTIES = Assignment.Duty.choices
+
 PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "phone", "unit_id", "post", "rank")
 ASSIGNMENT_FIELDS = ("batch_id", "dispatch_level", "role", "start_date", "end_date")
 LABELS = {"name": "姓名", "ethnicity": "民族", "political_status": "政治面貌", "education": "学历", "phone": "联系电话",
@@ -69,26 +76,32 @@ class Lookups:
         for unit in DispatchUnit.objects.for_user(user):
             self.units.setdefault(cell.normalize_text(unit.name), []).append(unit)
         self.batches = {b.name: b for b in Batch.objects.for_user(user)}
-        self.villages_by_code, self.villages_by_name = {}, {}
+        self.villages_by_code, self.villages_by_name, villages = {}, {}, {}
         for village in Village.objects.for_user(user).select_related("region__parent"):
             if village.region.code:
                 self.villages_by_code[village.region.code] = village
             self.villages_by_name.setdefault(village.region.name, []).append(village)
+            villages[village.pk] = village
         self.people, self.active = {}, {}
         for part in chunks(id_numbers):
-            for person in Secretary.objects.filter(id_number__in=part).select_related("region"):
+            for person in Secretary.objects.filter(id_number__in=part):
                 self.people[person.id_number] = person
-        in_scope = set(Secretary.objects.for_user(user).filter(pk__in=[p.pk for p in self.people.values()])
-                       .values_list("pk", flat=True)) if self.people else set()
+        by_pk = {p.pk: p for p in self.people.values()}
+        in_scope = set(Secretary.objects.for_user(user).filter(pk__in=list(by_pk)).values_list("pk", flat=True)) \
+            if by_pk else set()
         self.out_of_scope = {number for number, p in self.people.items() if p.pk not in in_scope}
-        for part in chunks([p.pk for p in self.people.values()]):
-            for assignment in Assignment.objects.active().filter(secretary_id__in=part).select_related(
-                    "village__region__parent", "secretary"):
+        for part in chunks(by_pk):
+            for assignment in Assignment.objects.active().filter(secretary_id__in=part):
+                # Attach what is already loaded instead of joining it again.
+                assignment.secretary = by_pk[assignment.secretary_id]
+                if assignment.village_id in villages:
+                    assignment.village = villages[assignment.village_id]
                 self.active[assignment.secretary_id] = assignment
-        self.occupants = {}
+        self.occupants = {a.village_id: a for a in self.active.values() if a.role == Assignment.Duty.FIRST_SECRETARY}
 
     def load_occupants(self, village_ids):
-        for part in chunks(village_ids):
+        """Active first secretaries of these villages; those of people in the file are known already."""
+        for part in chunks(set(village_ids) - set(self.occupants)):
             for assignment in (Assignment.objects.active_first_secretaries().filter(village_id__in=part)
                                .select_related("secretary")):
                 self.occupants[assignment.village_id] = assignment
@@ -203,9 +216,7 @@ class RosterImporter(Importer):
 
     def parse_person(self, v, n, out, look, add):
         fields = out["fields"]
-        choices = {"ethnicity": [(e, e) for e in ETHNICITIES], "political_status": Secretary.PoliticalStatus.choices,
-                   "education": Secretary.Education.choices}
-        for key, options in choices.items():
+        for key, options in PERSON_CHOICES.items():
             if cell.normalize_text(v.get(key)):
                 try:
                     fields[key] = cell.parse_choice(v[key], options)
@@ -240,7 +251,7 @@ class RosterImporter(Importer):
         if not cell.normalize_text(v.get("unit_level")):
             return DispatchUnit.Level.COUNTY
         try:
-            return cell.parse_choice(v["unit_level"], DispatchUnit.Level.choices)
+            return cell.parse_choice(v["unit_level"], UNIT_LEVELS)
         except ValueError as error:
             add(n, "unit_level", str(error))
             return DispatchUnit.Level.COUNTY
@@ -259,10 +270,10 @@ class RosterImporter(Importer):
             add(n, "start_date", "安排到村任职时须填写开始日期。")
         if start and end and end < start:
             add(n, "end_date", "结束日期不能早于开始日期。")
-        level = self.parse(cell.parse_choice, v, "dispatch_level", n, add, DispatchLevel.choices)
+        level = self.parse(cell.parse_choice, v, "dispatch_level", n, add, DISPATCH_LEVELS)
         if level is None and not cell.normalize_text(v.get("dispatch_level")):
             add(n, "dispatch_level", "请填写派驻层级（省派、市派或县派）。")
-        role = self.parse(cell.parse_choice, v, "role", n, add, Assignment.Duty.choices,
+        role = self.parse(cell.parse_choice, v, "role", n, add, DUTIES,
                           default=Assignment.Duty.FIRST_SECRETARY)
         batch = self.find_batch(look, cell.normalize_text(v.get("batch")), start, n, add)
         out["assignment"] = {"batch_id": batch.pk if batch else None, "dispatch_level": level, "role": role,

@@ -123,7 +123,11 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
                                   unique_fields=["id_number"], update_fields=list(PERSON_FIELDS))
     touched = [(row, changes) for row, _, _, changes in people if changes]
-    pks = _pks_by_id_number([row["id_number"] for row, _ in touched])
+    # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
+    pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}
+    pks.update((s.id_number, s.pk) for s in upserts if s.pk is not None)
+    missing = [row["id_number"] for row, _ in touched if row["id_number"] not in pks]
+    pks.update(_pks_by_id_number(missing))
     if ends:
         ended = list(Assignment.objects.filter(pk__in=list(ends)))
         for assignment in ended:
