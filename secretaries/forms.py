@@ -97,6 +97,9 @@ class EndAssignmentForm(forms.Form):
     )
     note = forms.CharField(label="备注", max_length=200, required=False)
 
+    def __init__(self, *args, user, **kwargs):  # the same signature as the rotation form; no choices to narrow
+        super().__init__(*args, **kwargs)
+
 
 class IdLookupForm(forms.Form):
     """Find a secretary by ID number. Sent by POST so the number never lands in a URL or an access log."""

@@ -90,46 +90,45 @@ def secretary_and_current_assignment(request, pk):
     return secretary, secretary.assignments.active().select_related("village__region__parent").first()
 
 
+def assignment_action(request, pk, *, form_class, service, template, done):
+    """A form page that changes a secretary's active assignment through one service (rotate, end)."""
+    secretary, current = secretary_and_current_assignment(request, pk)
+    if current is None:
+        messages.error(request, "该同志当前没有在岗的派驻记录；如需安排到村，请使用“新增派驻”。")
+        return redirect(secretary)
+    form = form_class(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(user=request.user, request=request, assignment=current, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, done(secretary, form.cleaned_data))
+            return redirect(secretary)
+    return render(request, template, {"secretary": secretary, "current": current, "form": form})
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def secretary_rotate(request, pk):
     """轮换: end the current assignment and start the next, in one transaction."""
-    secretary, current = secretary_and_current_assignment(request, pk)
-    if current is None:
-        messages.error(request, "该同志当前没有在岗的派驻记录，请直接新增派驻。")
-        return redirect(secretary)
-    form = RotationForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assignment_rotate(user=request.user, request=request, assignment=current, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"已完成轮换：{secretary.name} 改驻 {form.cleaned_data['village']}。")
-            return redirect(secretary)
-    return render(request, "secretaries/secretary_rotate.html", {"secretary": secretary, "current": current,
-                                                                  "form": form})
+    return assignment_action(
+        request, pk, form_class=RotationForm, service=services.assignment_rotate,
+        template="secretaries/secretary_rotate.html",
+        done=lambda secretary, data: f"已完成轮换：{secretary.name} 改驻 {data['village']}。",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def secretary_end(request, pk):
     """离任: end the active assignment (召回, 调整, 期满轮换) without starting another."""
-    secretary, current = secretary_and_current_assignment(request, pk)
-    if current is None:
-        messages.error(request, "该同志当前没有在岗的派驻记录。")
-        return redirect(secretary)
-    form = EndAssignmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assignment_end(user=request.user, request=request, assignment=current, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"{secretary.name} 已离任（{current.get_status_display()}）。")
-            return redirect(secretary)
-    return render(request, "secretaries/secretary_end.html", {"secretary": secretary, "current": current,
-                                                               "form": form})
+    labels = dict(Assignment.Status.choices)
+    return assignment_action(
+        request, pk, form_class=EndAssignmentForm, service=services.assignment_end,
+        template="secretaries/secretary_end.html",
+        done=lambda secretary, data: f"{secretary.name} 已离任（{labels[data['status']]}）。",
+    )
 
 
 def add_service_error(form, error):
