@@ -1,10 +1,14 @@
 """Streaming, formula-safe xlsx writing (DESIGN.md: "Excel out").
 
-Rows are consumed lazily and written by openpyxl's write-only workbook, which streams each sheet to a temporary
-file and writes strings inline (no shared-string table), so memory does not grow with the number of rows.
+Rows are consumed lazily and written by XlsxWriter in constant-memory mode: each row goes to a temporary file as
+soon as the next one starts, with its strings inline (no shared-string table), so memory does not grow with the
+number of rows. Rows must therefore be written in order, top to bottom — they are.
 """
 
+import contextlib
 import datetime
+import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,11 +16,9 @@ from decimal import Decimal
 
 from django.http import FileResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.datavalidation import DataValidation
+from xlsxwriter import Workbook
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellStringTuple, Worksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetml.sheet"
 
@@ -26,14 +28,65 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center")
+TIME_FORMAT = "hh:mm:ss"
+DURATION_FORMAT = "[h]:mm:ss"
+HEADER_STYLE = {"bold": True, "pattern": 1, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"}
 
 OPTIONS_SHEET = "选项"
+OPTIONS_REF = "'" + OPTIONS_SHEET.replace("'", "''") + "'"  # quoted, as a formula names a non-ASCII sheet
 # Excel refuses a list validation whose source, written out with its commas, is longer than this.
 INLINE_LIST_LIMIT = 255
-PLAIN_TYPES = (int, float, Decimal, datetime.time, datetime.timedelta)
+NUMBER_TYPES = (int, float, Decimal)
+# A str cell starting with one of these needs a look before it is written: a formula trigger, or "<" (see
+# _write_text). Every other string goes straight to write_string.
+SPECIAL_STARTS = frozenset(FORMULA_TRIGGERS) | {"<"}
+
+# constant_memory: one row in memory at a time, strings inline. (It needs in_memory off, the default: the sheets
+# are assembled from temporary files, then zipped into `target`, a path or a binary file object alike.) A NaN or an
+# infinity becomes #NUM! or #DIV/0! rather than an error that stops the whole export.
+WORKBOOK_OPTIONS = {"constant_memory": True, "in_memory": False, "nan_inf_to_errors": True}
+
+
+# A string XlsxWriter would write other than as it is, inside <t>…</t>: one with something to escape or encode
+# (&, <, >, control characters, text shaped like its own _xHHHH_ escapes), with spaces to preserve at either end,
+# or one it would take for its own rich-string markup (<r>…</r>). Anything else takes the short way.
+NEEDS_XLSXWRITER = re.compile(r'[\x00-\x08\x0b-\x1f&<>"\n\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+
+
+class StreamingWorksheet(Worksheet):
+    """XlsxWriter's worksheet with a short way for the commonest cell of an export, a plain string.
+
+    In constant_memory mode XlsxWriter writes every string cell through some dozen calls (control-character
+    escapes, whitespace, XML escapes, rich-string markup, the cell's style); for a string that needs none of them
+    the result is always the same fragment, written here directly: a third less time for a string-heavy sheet.
+    Every other cell, and every string that needs any of it, goes the usual way. tests/excel/test_writer.py
+    compares the sheets byte for byte with XlsxWriter's own, so an upgrade that changed the fragment is caught.
+    """
+
+    def _write_cell(self, row, col, cell):
+        if (cell.__class__ is not CellStringTuple or not self.constant_memory or self.row_info
+                or NEEDS_XLSXWRITER.search(cell.string)):
+            super()._write_cell(row, col, cell)
+            return
+        # The style as XlsxWriter picks it: the cell's format, else the column's (no row has a format: see above).
+        cell_format = cell.format
+        if not cell_format:
+            column = self.col_info.get(col)
+            cell_format = column.column_format if column is not None else None
+        style = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
+        self.fh.write(
+            f'<c r="{xl_rowcol_to_cell_fast(row, col)}"{style} t="inlineStr"><is><t>{cell.string}</t></is></c>'
+        )
+
+    def discard(self):
+        """Close and remove the temporary file of the rows written so far (a workbook that will not be saved)."""
+        if self.row_data_fh is not None and not self.row_data_fh_closed:
+            self.row_data_fh.close()
+            self.row_data_fh_closed = True
+        if self.row_data_filename is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.row_data_filename)
+            self.row_data_filename = None
 
 
 def safe_cell(value):
@@ -59,13 +112,20 @@ class SheetSpec:
 def write_workbook(target, sheets: Sequence[SheetSpec], *, dropdown_rows=5000):
     """Write the sheets to `target` (a path or a binary file object); the dropdowns cover rows 2..dropdown_rows,
     or down to the last row written if there are more."""
-    workbook = Workbook(write_only=True)
-    options = []  # long dropdown lists, one column each on the hidden options sheet
-    for spec in sheets:
-        _write_sheet(workbook, spec, options, dropdown_rows)
-    if options:
-        _write_options_sheet(workbook, options)
-    workbook.save(target)
+    workbook = Workbook(target, WORKBOOK_OPTIONS)
+    try:
+        formats = _Formats(workbook)
+        options = []  # long dropdown lists, one column each on the hidden options sheet
+        for spec in sheets:
+            _write_sheet(workbook, formats, spec, options, dropdown_rows)
+        if options:
+            _write_options_sheet(workbook, options)
+    except BaseException:
+        # Nothing is written to `target` (XlsxWriter writes it only on close()); the temporary files go.
+        for sheet in workbook.worksheets():
+            sheet.discard()
+        raise
+    workbook.close()
 
 
 def xlsx_response(filename, sheets):
@@ -81,81 +141,119 @@ def xlsx_response(filename, sheets):
     return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
-def _write_sheet(workbook, spec, options, dropdown_rows):
-    sheet = workbook.create_sheet(spec.title)
-    # In write-only mode columns and panes must be set before the first row: they are written ahead of it.
+class _Formats:
+    """The workbook's cell formats, made once."""
+
+    def __init__(self, workbook):
+        self.header = workbook.add_format(HEADER_STYLE)
+        self.text = workbook.add_format({"num_format": TEXT_FORMAT})
+        self.date = workbook.add_format({"num_format": DATE_FORMAT})
+        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT})
+        self.time = workbook.add_format({"num_format": TIME_FORMAT})
+        self.duration = workbook.add_format({"num_format": DURATION_FORMAT})
+
+
+def _write_sheet(workbook, formats, spec, options, dropdown_rows):
+    sheet = workbook.add_worksheet(spec.title, worksheet_class=StreamingWorksheet)
+    text_columns = spec.text_columns
     widths = spec.widths or {}
     for index, header in enumerate(spec.headers):
-        column = sheet.column_dimensions[get_column_letter(index + 1)]
-        column.width = widths.get(index) or max(10, 2 * len(str(header)) + 4)
-        if index in spec.text_columns:
-            column.number_format = TEXT_FORMAT  # so that what a user types into an empty cell stays text too
+        width = widths.get(index) or max(10, 2 * len(str(header)) + 4)
+        # The column's own format: what a user types into an empty cell of a text column stays text too.
+        sheet.set_column(index, index, width, formats.text if index in text_columns else None)
     if spec.freeze_header:
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes(1, 0)
 
-    sheet.append([_header_cell(sheet, header) for header in spec.headers])
-    last_row = 1
-    for row in spec.rows:
-        sheet.append([_cell(sheet, value, index in spec.text_columns) for index, value in enumerate(row)])
-        last_row += 1
+    for index, header in enumerate(spec.headers):
+        header = safe_cell(str(header))
+        if header:
+            _write_text(sheet, 0, index, header, formats.header)
+        else:
+            sheet.write_blank(0, index, None, formats.header)
+
+    # Per cell: one test of the type. A str cell's format is looked up by column; a str that starts with a
+    # character a spreadsheet (or XlsxWriter) would read specially takes _write_text, every other type write_other.
+    string_formats = [formats.text if index in text_columns else None for index in range(len(spec.headers))]
+    width = len(string_formats)
+    write_string = sheet.write_string
+    write_other = _other_writer(sheet, formats, text_columns)
+    last_row = 0
+    for last_row, row in enumerate(spec.rows, start=1):
+        for index, value in enumerate(row):
+            if value.__class__ is str:
+                if value:
+                    cell_format = string_formats[index] if index < width else None
+                    if value[0] in SPECIAL_STARTS:
+                        _write_text(sheet, last_row, index, value, cell_format)
+                    else:
+                        write_string(last_row, index, value, cell_format)
+            elif value is not None:
+                write_other(last_row, index, value)
 
     for index, values in (spec.dropdowns or {}).items():
-        sheet.data_validations.append(_dropdown(index, values, max(dropdown_rows, last_row), options))
+        _dropdown(sheet, index, values, max(dropdown_rows, last_row + 1), options)
 
 
-def _header_cell(sheet, header):
-    cell = WriteOnlyCell(sheet, safe_cell(str(header)))
-    cell.font = HEADER_FONT
-    cell.fill = HEADER_FILL
-    cell.alignment = HEADER_ALIGNMENT
-    return cell
+def _other_writer(sheet, formats, text_columns):
+    """Write a cell that holds anything but a str (None excepted): dates, numbers, booleans, other objects."""
+    def write_other(row, col, value):
+        if isinstance(value, datetime.datetime):
+            if timezone.is_aware(value):
+                value = timezone.make_naive(value)  # Excel has no time zones: local time, as the pages show it
+            sheet.write_datetime(row, col, value, formats.datetime)
+        elif isinstance(value, datetime.date):
+            sheet.write_datetime(row, col, value, formats.date)
+        elif col in text_columns:
+            _write_text(sheet, row, col, str(value), formats.text)
+        elif isinstance(value, bool):
+            sheet.write_string(row, col, "是" if value else "否")
+        elif isinstance(value, NUMBER_TYPES):
+            sheet.write_number(row, col, value)
+        elif isinstance(value, datetime.time):
+            sheet.write_datetime(row, col, value, formats.time)
+        elif isinstance(value, datetime.timedelta):
+            sheet.write_datetime(row, col, value, formats.duration)
+        else:  # a str subclass, a lazy translation, a model instance: as its text
+            _write_text(sheet, row, col, str(value), None)
+
+    return write_other
 
 
-def _cell(sheet, value, as_text):
-    """A plain value where openpyxl needs nothing more (cheap), a WriteOnlyCell where the cell needs a format."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.make_naive(value)  # Excel has no time zones: local time, as the pages show it
-        return _formatted(sheet, value, DATETIME_FORMAT)
-    if isinstance(value, datetime.date):
-        return _formatted(sheet, value, DATE_FORMAT)
-    if as_text:
-        return _formatted(sheet, safe_cell(str(value)), TEXT_FORMAT)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, PLAIN_TYPES):
-        return value
-    return safe_cell(str(value))  # str, and anything else (a lazy translation, a model instance) as its text
+def _write_text(sheet, row, col, value, cell_format):
+    """A string cell, formula-safe; written as it is, whatever it looks like. Nothing for an empty string."""
+    value = safe_cell(value)
+    if not value:
+        return
+    if value.startswith("<r>") and value.endswith("</r>"):
+        # In constant_memory mode XlsxWriter copies a string shaped like this into the XML unescaped, as a rich
+        # string it made itself: it would corrupt the file, or smuggle in a formula. As three runs of plain text
+        # it is escaped and reads back as the same text.
+        fragments = ["<", "r", value[2:]] + ([cell_format] if cell_format is not None else [])
+        sheet.write_rich_string(row, col, *fragments)
+        return
+    sheet.write_string(row, col, value, cell_format)
 
 
-def _formatted(sheet, value, number_format):
-    cell = WriteOnlyCell(sheet, value)
-    cell.number_format = number_format
-    return cell
-
-
-def _dropdown(index, values, last_row, options):
+def _dropdown(sheet, index, values, last_row, options):
     values = [str(value) for value in values]
     inline = ",".join(values)
     if len(inline) <= INLINE_LIST_LIMIT and not any("," in value or '"' in value for value in values):
-        source = f'"{inline}"'
+        source = values  # XlsxWriter writes a list as the quoted inline source, "男,女"
     else:
         options.append(values)
-        letter = get_column_letter(len(options))
-        source = f"{quote_sheetname(OPTIONS_SHEET)}!${letter}$1:${letter}${max(len(values), 1)}"
-    validation = DataValidation(
-        type="list", formula1=source, allow_blank=True, showErrorMessage=True,
-        errorTitle="输入有误", error="请从下拉列表中选择。",
-    )
-    letter = get_column_letter(index + 1)
-    validation.add(f"{letter}2:{letter}{last_row}")
-    return validation
+        letter = xl_col_to_name(len(options) - 1)
+        source = f"={OPTIONS_REF}!${letter}$1:${letter}${max(len(values), 1)}"
+    # Rows are 0-based here: row 1 is the one below the header, last_row - 1 the sheet's row `last_row`.
+    sheet.data_validation(1, index, last_row - 1, index, {
+        "validate": "list", "source": source, "ignore_blank": True, "show_error": True,
+        "error_title": "输入有误", "error_message": "请从下拉列表中选择。",
+    })
 
 
 def _write_options_sheet(workbook, options):
-    sheet = workbook.create_sheet(OPTIONS_SHEET)
-    sheet.sheet_state = "hidden"
+    sheet = workbook.add_worksheet(OPTIONS_SHEET, worksheet_class=StreamingWorksheet)
+    sheet.hide()
     for position in range(max(len(values) for values in options)):
-        sheet.append([safe_cell(values[position]) if position < len(values) else None for values in options])
+        for column, values in enumerate(options):
+            if position < len(values):
+                _write_text(sheet, position, column, values[position], None)

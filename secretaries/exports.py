@@ -1,16 +1,17 @@
 """The roster (花名册) as xlsx: the list page's rows, scoped and filtered the same way, one line per person."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import FilteredRelation, Q
 from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from excel.writer import SheetSpec, xlsx_response
 
+from . import idcard
 from .filters import SecretaryFilter
-from .models import Assignment, Secretary
+from .models import Assignment, DispatchUnit, Secretary
 
 # The import template uses the same headers; 性别 and 出生日期 come from the ID number and are ignored on import.
 ROSTER_HEADERS = (
@@ -24,42 +25,77 @@ ROSTER_WIDTHS = {ID_COLUMN: 22, PHONE_COLUMN: 15, ROSTER_HEADERS.index("派出�
 CHUNK_SIZE = 2000
 
 
+# One row of the query: the person, their unit, and their active assignment through a filtered LEFT JOIN (at most
+# one active assignment per person is a database constraint, so the join never multiplies rows).
+ROSTER_FIELDS = (
+    "name", "id_number", "user_id", "ethnicity", "political_status", "education", "phone", "unit__name",
+    "unit__level", "post", "rank", "active__village__region__parent__name", "active__village__region__name",
+    "active__batch__name", "active__dispatch_level", "active__role", "active__start_date", "active__end_date",
+    "active__status", "active__id",
+)
+
+
 def roster_rows(queryset, user, *, chunk_size=CHUNK_SIZE):
-    """One row per secretary with their active assignment (blank when none), read in chunks of `chunk_size`:
-    two queries per chunk and bounded memory however many there are.
+    """One row per secretary with their active assignment (blank when none): one query, read in chunks of
+    `chunk_size` (a server-side cursor on PostgreSQL), so memory stays bounded however many there are.
 
-    ID numbers are shown as `user` may see them; user=None is the system (a shell operator): full numbers.
+    `queryset` keeps its filters and ordering. ID numbers are shown as `user` may see them (as
+    Secretary.id_number_for decides); user=None is the system (a shell operator): full numbers.
     """
-    queryset = queryset.select_related("unit").prefetch_related(Prefetch(
-        "assignments",
-        queryset=Assignment.objects.active().select_related("village__region__parent", "batch"),
-        to_attr="active_assignments",
-    ))
-    for secretary in queryset.iterator(chunk_size=chunk_size):
-        yield roster_row(secretary, user)
+    labels = _choice_labels()
+    political, education, unit_level = labels["political_status"], labels["education"], labels["unit_level"]
+    dispatch_level, role, status = labels["dispatch_level"], labels["role"], labels["status"]
+    sees_all = user is None or user.sees_full_id_numbers
+    own_pk = None if user is None else user.pk
+    no_assignment = [None] * 8
+    parse, mask = idcard.parse, idcard.mask
+
+    rows = queryset.annotate(
+        active=FilteredRelation("assignments", condition=Q(assignments__status=Assignment.Status.ACTIVE)),
+    ).values_list(*ROSTER_FIELDS)
+    for (name, number, user_id, ethnicity, political_status, education_value, phone, unit_name, unit_level_value,
+         post, rank, township, village, batch, dispatch_value, role_value, start_date, end_date, status_value,
+         active_id) in rows.iterator(chunk_size=chunk_size):
+        try:
+            info = parse(number)
+        except ValidationError:
+            birth_date, gender = None, ""
+        else:
+            birth_date, gender = info.birth_date, info.gender
+        if sees_all or (user_id and user_id == own_pk):
+            shown = number
+        else:
+            shown = mask(number)
+            if birth_date and shown != number:
+                # The masked number hides exactly the birth date: the full date would unmask it. The month, as
+                # on the detail page.
+                birth_date = f"{birth_date.year:04d}-{birth_date.month:02d}"
+        row = [
+            name, shown, gender, birth_date, ethnicity, political.get(political_status, political_status),
+            education.get(education_value, education_value), phone, unit_name,
+            unit_level.get(unit_level_value, unit_level_value), post, rank,
+        ]
+        if active_id is None:
+            row += no_assignment
+        else:
+            row += [
+                township, village, batch, dispatch_level.get(dispatch_value, dispatch_value),
+                role.get(role_value, role_value), start_date, end_date, status.get(status_value, status_value),
+            ]
+        yield row
 
 
-def roster_row(secretary, user):
-    id_number = secretary.id_number if user is None else secretary.id_number_for(user)
-    birth_date = secretary.birth_date
-    if birth_date and id_number != secretary.id_number:
-        # The masked number hides exactly the birth date: the full date would unmask it. The month, as on
-        # the detail page.
-        birth_date = f"{birth_date:%Y-%m}"
-    unit = secretary.unit
-    row = [
-        secretary.name, id_number, secretary.gender, birth_date, secretary.ethnicity,
-        secretary.get_political_status_display(), secretary.get_education_display(), secretary.phone,
-        unit.name, unit.get_level_display(), secretary.post, secretary.rank,
-    ]
-    active = secretary.active_assignments[0] if secretary.active_assignments else None
-    if active is None:
-        return row + [None] * 8
-    village_region = active.village.region
-    return row + [
-        village_region.parent.name, village_region.name, active.batch.name, active.get_dispatch_level_display(),
-        active.get_role_display(), active.start_date, active.end_date, active.get_status_display(),
-    ]
+def _choice_labels():
+    """Stored value → the Chinese label that get_FOO_display() would give, for each choice column of the roster."""
+    fields = {
+        "political_status": Secretary._meta.get_field("political_status"),
+        "education": Secretary._meta.get_field("education"),
+        "unit_level": DispatchUnit._meta.get_field("level"),
+        "dispatch_level": Assignment._meta.get_field("dispatch_level"),
+        "role": Assignment._meta.get_field("role"),
+        "status": Assignment._meta.get_field("status"),
+    }
+    return {key: {value: str(label) for value, label in field.flatchoices} for key, field in fields.items()}
 
 
 def roster_sheet(rows):

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from secretaries.exports import ROSTER_HEADERS
-from secretaries.models import Secretary
+from secretaries.exports import ROSTER_HEADERS, roster_rows
+from secretaries.models import Assignment, DispatchLevel, Secretary
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +118,57 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(world, login, django_
         f.assign(f.secretary(world.county, world.unit_b), f.village(world.town_b), world.batch)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(rows_of(export(client))) == 33
+
+
+def test_ended_assignments_are_not_the_active_one(world, login):
+    # 赵敏 served before (recalled), 张伟 rotated out of another village before the current one: one row each,
+    # with the active assignment's columns or blanks, never a row per assignment.
+    f.assign(world.sec_idle, world.village_a2, world.batch, status=Assignment.Status.RECALLED)
+    f.assign(world.sec_a, world.village_a2, world.batch, status=Assignment.Status.ROTATED,
+             start=datetime.date(2024, 3, 1), end=datetime.date(2024, 6, 30))
+    rows = rows_of(export(login(world.users.admin)))
+    assert sorted(rows) == sorted(["张伟", "李娜", "赵敏"])
+    assert [cell.value for cell in rows["赵敏"][COLUMN["镇（街道）"]:]] == [None] * 8
+    assert rows["张伟"][COLUMN["所驻村"]].value == "王庄村" and rows["张伟"][COLUMN["状态"]].value == "在岗"
+
+
+def test_the_rows_are_labelled_like_the_model_says(world):
+    world.sec_b.political_status = Secretary.PoliticalStatus.MASSES
+    world.sec_b.education = Secretary.Education.MASTER
+    world.sec_b.save()
+    Assignment.objects.filter(pk=world.asg_b.pk).update(role=Assignment.Duty.TEAM_LEADER,
+                                                       dispatch_level=DispatchLevel.CITY)
+    (row,) = [row for row in roster_rows(Secretary.objects.filter(pk=world.sec_b.pk), None)]
+    secretary = Secretary.objects.select_related("unit").get(pk=world.sec_b.pk)
+    assignment = Assignment.objects.get(pk=world.asg_b.pk)
+    assert row[COLUMN["政治面貌"]] == secretary.get_political_status_display() == "群众"
+    assert row[COLUMN["学历"]] == secretary.get_education_display() == "硕士研究生"
+    assert row[COLUMN["单位层级"]] == secretary.unit.get_level_display()
+    assert row[COLUMN["派驻层级"]] == assignment.get_dispatch_level_display() == "市派"
+    assert row[COLUMN["驻村身份"]] == assignment.get_role_display() == "工作队队长"
+    assert row[COLUMN["性别"]] == secretary.gender and row[COLUMN["出生日期"]] == secretary.birth_date
+
+
+def test_roster_rows_is_one_query_whatever_the_chunk_size(world, django_assert_num_queries):
+    queryset = Secretary.objects.for_user(world.users.admin)
+    with django_assert_num_queries(1):
+        whole = list(roster_rows(queryset, world.users.admin))
+    with django_assert_num_queries(1):
+        assert list(roster_rows(queryset, world.users.admin, chunk_size=1)) == whole
+    assert [row[0] for row in whole] == ["张伟", "李娜", "赵敏"]
+
+
+def test_numbers_are_masked_per_person_as_id_number_for_decides(world):
+    # A secretary sees their own full number and birth date, anyone else's masked, with the month only.
+    other = f.secretary(world.county, world.unit)
+    f.assign(other, world.village_a2, world.batch)
+    me = world.users.secretary
+    rows = {row[0]: row for row in roster_rows(Secretary.objects.filter(pk__in=[world.sec_a.pk, other.pk]), me)}
+    mine, theirs = rows["张伟"], rows[other.name]
+    assert mine[COLUMN["身份证号"]] == world.sec_a.id_number_for(me) == world.sec_a.id_number
+    assert mine[COLUMN["出生日期"]] == world.sec_a.birth_date
+    assert theirs[COLUMN["身份证号"]] == other.id_number_for(me) == other.masked_id_number
+    assert theirs[COLUMN["出生日期"]] == f"{other.birth_date:%Y-%m}"
 
 
 # --- manage.py export_roster -------------------------------------------------------------------
