@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from accounts.admin_site import ReadOnlyAdmin, ScopedAdmin
-from villages.resources import ScopedImportExportMixin
+from excel.admin_import import ScopedImportExportMixin
 
 from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
 from .resources import DispatchUnitResource

@@ -4,10 +4,10 @@ from import_export import widgets
 from import_export.fields import Field
 
 from excel import values as cell
+from excel.admin_import import ChoiceWidget, ScopedResource, optional_field, text_field
 from excel.reader import Column
 from excel.writer import safe_cell
 from villages.models import Region
-from villages.resources import ChoiceWidget, ScopedResource, optional_field, text_field
 
 from .models import DispatchUnit
 

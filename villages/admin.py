@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from accounts.admin_site import ScopedAdmin
+from excel.admin_import import ScopedImportExportMixin
 
 from .models import Region, Village, VillageYearStat
-from .resources import ScopedImportExportMixin, VillageResource
+from .resources import VillageResource
 
 
 @admin.register(Region)
