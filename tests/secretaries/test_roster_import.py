@@ -154,3 +154,18 @@ def test_an_exported_roster_imports_back_unchanged(world, login):
     plan = run(world.users.admin, data)
     assert plan.problems == []
     assert plan.counts["unchanged"] == 3 and plan.counts["new"] == plan.counts["updated"] == 0
+
+
+def test_every_imported_person_leaves_an_audit_record_without_the_number(world):
+    from accounts.models import AuditLog
+
+    number = f.id_number()
+    run(world.users.admin, xlsx([person("孙丽", number), person("张伟", world.sec_a.id_number, village="王庄村",
+                                                              联系电话="13905379999")]))
+    logs = {log.object_repr: log for log in AuditLog.objects.filter(content_type__model="secretary")}
+    added = Secretary.objects.get(id_number=number)
+    assert (logs["孙丽"].action, logs["孙丽"].object_id, logs["孙丽"].user) == ("create", str(added.pk),
+                                                                              world.users.admin)
+    assert logs["张伟"].action == "update" and "联系电话" in logs["张伟"].changes["花名册导入"]
+    assert logs["孙丽"].created_at is not None and logs["孙丽"].region == world.county
+    assert number not in str([log.changes for log in logs.values()])
