@@ -28,5 +28,5 @@ class Command(BaseCommand):
             rows.append((username, user.get_role_display(), user.name, place, password))
         for line in table([header, *rows]):
             self.stdout.write(line)
-        self.stdout.write(f"\n网址：{SITE}  （先运行 manage.py runserver）")
+        self.stdout.write(f"\n网址：{SITE}  （make run 启动服务后即可登录）")
         self.stdout.write("密码取自环境变量 DEMO_PASSWORD，未设置时为 Demo@2024；每次运行 seed_demo 都会重置。")
