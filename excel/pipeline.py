@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .reader import FileRejected, read_table
 
@@ -127,8 +127,14 @@ class Importer:
             return Plan(problems=[Problem(0, "", rejected.message)])
         plan = self.plan_rows(table)
         if commit and not plan.problems:
-            with transaction.atomic():
-                self.write(plan)
+            try:
+                with transaction.atomic():
+                    self.write(plan)
+            except IntegrityError:
+                # A rule the row checks missed, or a change by someone else since the check: nothing was written.
+                plan.problems.append(Problem(0, "", "写入时数据库拒绝了这批数据（可能刚被他人修改），未写入任何数据。"
+                                                    "请重新上传预览。"))
+                return plan
             plan.written = True
         return plan
 

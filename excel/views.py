@@ -137,6 +137,7 @@ def import_replan(request, pk):
 @login_required
 def import_errors(request, pk):
     record = get_object_or_404(ImportRecord.objects.for_user(request.user), pk=pk)
+    importer_class(record.kind, request.user)  # the same role check as the preview page
     rows = ([row or "", column, reason] for row, column, reason in record.problems)
     return xlsx_response(f"导入错误-{record.file_name.rsplit('.', 1)[0]}.xlsx", [
         SheetSpec("错误清单", ["行号", "列名", "错误原因"], rows, widths={0: 8, 1: 16, 2: 80}),

@@ -44,6 +44,8 @@ def parse(value, today=None):
     """Return IdInfo for a valid number, or raise ValidationError with the reason in Chinese."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValidationError(NUMERIC_CELL, code="numeric")
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("身份证号应为文本格式的 18 位号码（该单元格是日期、是非值或其他类型）。", code="type")
     number = normalize(value or "")
     if not number:
         raise ValidationError("请填写身份证号。", code="required")

@@ -231,21 +231,28 @@ class RosterImporter(Importer):
                 add(n, "phone", _message(error))
         for key in ("post", "rank"):
             if text := cell.normalize_text(v.get(key)):
-                fields[key] = text[:60]
+                limit = Secretary._meta.get_field(key).max_length
+                if len(text) > limit:
+                    add(n, key, f"内容过长（最多 {limit} 个字）。")
+                fields[key] = text
         unit_name = cell.normalize_text(v.get("unit"))
         out["unit_name"] = unit_name
         found = look.units.get(unit_name, [])
         if not unit_name:
             add(n, "unit", "请填写派出单位。")
+        elif len(unit_name) > DispatchUnit._meta.get_field("name").max_length:
+            add(n, "unit", "派出单位名称过长（最多 100 个字）。")
         elif len(found) > 1:
             add(n, "unit", f"有多个名为“{unit_name}”的派出单位，请在后台核对。")
         elif found:
             fields["unit_id"] = found[0].pk
-        elif self.options.get("create_units"):
+        elif self.options.get("create_units") and self.user.is_county_admin:
             out["unit_new"] = (unit_name, self.unit_level(v, n, add))
         else:
             out["unit_missing"] = True
-            add(n, "unit", f"派出单位“{unit_name}”尚未登记。可先在后台登记，或在预览页选择“自动创建新单位”。")
+            how = ("可先在后台登记，或在预览页选择“自动创建新单位”。" if self.user.is_county_admin
+                   else "请联系县委组织部先登记该单位。")
+            add(n, "unit", f"派出单位“{unit_name}”尚未登记。{how}")
 
     def unit_level(self, v, n, add):
         if not cell.normalize_text(v.get("unit_level")):
@@ -328,7 +335,7 @@ class RosterImporter(Importer):
     def resolve(self, parsed, look, problems, plan):
         add = problems.add
         seen_ids, seen_villages = {}, {}
-        moving_out = {}  # active assignment id → row that ends it
+        moving_out = {}  # active assignment id → (the row that ends it, that row's start date)
         people, ends, updates, creates, units = [], {}, [], [], {}
         for p in parsed:
             number = p.get("id_number")
@@ -347,7 +354,7 @@ class RosterImporter(Importer):
             village = p.get("village")
             if village and current and current.village_id != village.pk:
                 if p.get("rotation"):
-                    moving_out[current.pk] = p["row"]
+                    moving_out[current.pk] = (p["row"], p["assignment"]["start_date"])
                     self.check_rotation_date(p, current, add)
                 else:
                     place = f"{current.village.region.parent.name}{current.village.region.name}"
@@ -363,10 +370,16 @@ class RosterImporter(Importer):
             seen_villages[village.pk] = p["row"]
             occupant = look.occupants.get(village.pk)
             if occupant and (p["person"] is None or occupant.secretary_id != p["person"].pk):
-                if p.get("rotation"):
-                    moving_out.setdefault(occupant.pk, p["row"])
+                start = asg["start_date"]
+                if occupant.pk in moving_out:  # the occupant leaves by another row of this file
+                    leaves = moving_out[occupant.pk][1]
+                    if start and leaves and start < leaves:
+                        add(p["row"], "start_date", f"该村现任第一书记{occupant.secretary.name}"
+                                                    f"在 {leaves:%Y-%m-%d} 才改任他处，开始日期不能早于这一天。")
+                elif p.get("rotation"):
+                    moving_out[occupant.pk] = (p["row"], start)
                     self.check_rotation_date(p, occupant, add)
-                elif occupant.pk not in moving_out:
+                else:
                     add(p["row"], "village",
                         f"该村已有在岗第一书记{occupant.secretary.name}；如属轮换，请在“是否轮换”列填“是”。")
         bad_rows = {problem.row for problem in problems.problems}
@@ -399,13 +412,15 @@ class RosterImporter(Importer):
         if village:
             values = {**asg, "village_id": village.pk}
             if current and current.village_id == village.pk:
+                if values["end_date"] is None:  # a blank cell leaves the stored end date alone
+                    values["end_date"] = current.end_date
                 diff = [LABELS[k] for k in ASSIGNMENT_FIELDS if getattr(current, k) != values[k]]
                 if diff:
                     updates.append((current, values))
                     changed += diff
             else:
                 for ended in (current, look.occupants.get(village.pk)):
-                    if ended is not None and ended.pk in moving_out:
+                    if ended is not None and moving_out.get(ended.pk, (None,))[0] == p["row"]:
                         ends[ended.pk] = asg["start_date"] - datetime.timedelta(days=1)
                 creates.append((p, values))
                 changed.append("新派驻")

@@ -169,3 +169,47 @@ def test_every_imported_person_leaves_an_audit_record_without_the_number(world):
     assert logs["张伟"].action == "update" and "联系电话" in logs["张伟"].changes["花名册导入"]
     assert logs["孙丽"].created_at is not None and logs["孙丽"].region == world.county
     assert number not in str([log.changes for log in logs.values()])
+
+
+def test_review_findings_stay_fixed(world):
+    # An ID cell holding a date or TRUE is a row error, not a 500.
+    rows = [person("甲", datetime.date(2024, 1, 1)), person("乙", True, village="王庄村")]
+    problems = run(world.users.admin, xlsx(rows)).problems
+    assert [(p.row, p.reason[:5]) for p in problems if p.column == "身份证号"] == [(2, "身份证号应"), (3, "身份证号应")]
+    # A township official cannot create units, even when asking.
+    plan = run(world.users.town_a, xlsx([person("孙丽", f.id_number(), 派出单位="新单位")]), create_units=True)
+    assert "联系县委组织部" in plan.problems[0].reason and not DispatchUnit.objects.filter(name="新单位").exists()
+    # Too long for the database is a row error.
+    long_rank = xlsx([person("孙丽", f.id_number()) + ["x" * 31]], headers=[*HEADERS, "职级"])
+    assert "最多 30 个字" in run(world.users.admin, long_rank).problems[0].reason
+
+
+def test_a_newcomer_cannot_start_before_the_leaving_secretary_has_left(world):
+    leaving = person("张伟", world.sec_a.id_number, village="李楼村", 开始日期="2025-03-01", 是否轮换="是")
+    too_early = person("新来", f.id_number(), village="王庄村", 开始日期="2024-06-01")
+    plan = run(world.users.admin, xlsx([leaving, too_early]))
+    assert any(p.row == 3 and "开始日期不能早于这一天" in p.reason for p in plan.problems) and not plan.written
+    plan = run(world.users.admin, xlsx([leaving, person("新来", f.id_number(), village="王庄村",
+                                                          开始日期="2025-03-01")]))
+    assert plan.written
+    old = Assignment.objects.get(pk=world.asg_a.pk)
+    assert (old.status, old.end_date) == ("rotated", datetime.date(2025, 2, 28))
+
+
+def test_a_blank_end_date_leaves_the_stored_one(world):
+    row = person("张伟", world.sec_a.id_number, village="王庄村", 开始日期="2024-03-01", 结束日期="",
+                 联系电话="13805371234", 职务="")
+    plan = run(world.users.admin, xlsx([row]))
+    assert plan.written
+    assert Assignment.objects.get(pk=world.asg_a.pk).end_date == datetime.date(2026, 2, 28)
+
+
+def test_the_error_list_needs_the_import_role(world, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path
+    login(world.users.admin).post(reverse("excel:import_start", args=["roster"]),
+                                  {"file": SimpleUploadedFile("a.xlsx", xlsx([person("甲", "123")]))})
+    record = ImportRecord.objects.get()
+    assert login(world.users.leader).get(reverse("excel:import_errors", args=[record.pk])).status_code == 403

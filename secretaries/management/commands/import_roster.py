@@ -37,7 +37,7 @@ class Command(BaseCommand):
         for problem in plan.problems:
             where = f"第 {problem.row} 行" if problem.row else "文件"
             self.stdout.write(f"{where}  {problem.column}  {problem.reason}")
-        if user.pk:
+        if user.pk and not options["dry_run"]:  # a dry run imports nothing, so it leaves no import record
             ImportRecord.objects.create(
                 kind=importer.kind, user=user, region=user.region, file_name=path.name[:255], file_sha256=sha256(data),
                 file_size=len(data), counts=counts, problems=[p.as_list() for p in plan.problems], notes=plan.notes,
