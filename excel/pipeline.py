@@ -11,10 +11,11 @@ Every problem is (the row number the user sees in Excel, the column header as wr
 
 import gc
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from .reader import FileRejected, read_table
 
@@ -143,6 +144,31 @@ class Importer:
 
     def write(self, plan):
         raise NotImplementedError
+
+
+def insert_rows(model, fields, rows):
+    """Insert checked rows given as value tuples in `fields` order (attnames, e.g. "secretary_id").
+
+    COPY on PostgreSQL: thousands of rows without building a model instance or compiling an INSERT for each
+    (for a 10,000-row import that is most of the write time). Elsewhere, bulk_create.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    as_json = [i for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
+    sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            if as_json:
+                row = list(row)
+                for i in as_json:
+                    row[i] = json.dumps(row[i], ensure_ascii=False)
+            copy.write_row(row)
 
 
 def sha256(data):

@@ -5,9 +5,11 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditLog
+from excel.pipeline import insert_rows
 
 from .models import Assignment, DispatchUnit, Secretary
 
@@ -95,8 +97,13 @@ def assignment_rotate(*, user, request=None, assignment, village, start_date, en
 
 
 
+ASSIGNMENT_COLUMNS = ("secretary_id", "village_id", "batch_id", "dispatch_level", "role", "start_date", "end_date",
+                      "status", "note")
+AUDIT_COLUMNS = ("created_at", "user_id", "ip_address", "action", "content_type_id", "object_id", "object_repr",
+                 "changes", "region_id")
 PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "phone", "unit", "post", "rank", "region")
 PERSON_ATTNAMES = tuple(f"{f}_id" if f in ("unit", "region") else f for f in PERSON_FIELDS)
+PERSON_DEFAULTS = {name: Secretary._meta.get_field(name).get_default() for name in PERSON_ATTNAMES}
 
 
 def roster_apply(*, user, unit_region, people, ends, updates, creates, units, request=None):
@@ -109,19 +116,24 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
         DispatchUnit.objects.bulk_create([DispatchUnit(name=name, level=level, region=unit_region)
                                           for name, level in units.items()])
     unit_ids = dict(DispatchUnit.objects.filter(region=unit_region, name__in=list(units)).values_list("name", "pk"))
-    upserts = []
+    upserts, new_people = [], []
     for row, fields, region_id, _ in people:
         person = row["person"]
         if person is not None and "unit_new" not in row and not _differs(person, fields, region_id):
             continue  # only the assignment changes
-        values = {name: getattr(person, name) for name in PERSON_ATTNAMES} if person else {}
+        values = {name: getattr(person, name) for name in PERSON_ATTNAMES} if person else dict(PERSON_DEFAULTS)
         values.update(fields, region_id=region_id)
         if "unit_new" in row:
             values["unit_id"] = unit_ids[row["unit_new"][0]]
-        upserts.append(Secretary(id_number=row["id_number"], **values))
-    # An upsert keyed by the ID number: new people inserted, known ones updated, by the same statements.
+        if person is None:
+            new_people.append((row["id_number"], *(values[name] for name in PERSON_ATTNAMES)))
+        else:
+            upserts.append(Secretary(id_number=row["id_number"], **values))
+    # Known people: an upsert keyed by the ID number. New ones: inserted in one go (COPY on PostgreSQL); if someone
+    # registered the same number since the check, the unique constraint refuses the whole import.
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
                                   unique_fields=["id_number"], update_fields=list(PERSON_FIELDS))
+    insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), new_people)
     touched = [(row, changes) for row, _, _, changes in people if changes]
     # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
     pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}
@@ -138,17 +150,19 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
             setattr(assignment, key, value)
     Assignment.objects.bulk_update([a for a, _ in updates], ["batch", "dispatch_level", "role", "start_date",
                                                            "end_date"], batch_size=1000)
-    Assignment.objects.bulk_create([Assignment(secretary_id=pks[row["id_number"]], **values)
-                                    for row, values in creates], batch_size=2000)
-    kind = ContentType.objects.get_for_model(Secretary)
-    ip, actor = audit.client_ip(request), user if user.pk else None  # None: the operator at the shell
-    AuditLog.objects.bulk_create([
-        AuditLog(user=actor, ip_address=ip, content_type=kind, object_id=str(pks[row["id_number"]]),
-                 action=AuditLog.Action.UPDATE if row["person"] else AuditLog.Action.CREATE,
-                 object_repr=row["fields"].get("name", ""), region_id=user.region_id,
-                 changes={"花名册导入": changes})
+    insert_rows(Assignment, ASSIGNMENT_COLUMNS, [
+        (pks[row["id_number"]], values["village_id"], values["batch_id"], values["dispatch_level"], values["role"],
+         values["start_date"], values["end_date"], Assignment.Status.ACTIVE, "")
+        for row, values in creates
+    ])
+    kind = ContentType.objects.get_for_model(Secretary).pk
+    now, ip = timezone.now(), audit.client_ip(request)
+    actor = user.pk if user.pk else None  # None: the operator at the shell
+    insert_rows(AuditLog, AUDIT_COLUMNS, [
+        (now, actor, ip, AuditLog.Action.UPDATE if row["person"] else AuditLog.Action.CREATE, kind,
+         str(pks[row["id_number"]]), row["fields"].get("name", "")[:200], {"花名册导入": changes}, user.region_id)
         for row, changes in touched
-    ], batch_size=2000)
+    ])
 
 
 def _differs(person, fields, region_id):
