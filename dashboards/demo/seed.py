@@ -6,13 +6,17 @@ random.Random(f"{seed}:{county code}"), so 金乡县 is the same whatever the sc
 """
 
 import datetime
+import hashlib
 import random
 import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import Role
+from excel.models import ImportRecord
 from secretaries.models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
 from villages.models import Region, Village, VillageYearStat
 from villages.services import region_create
@@ -38,7 +42,7 @@ PROVINCE_VILLAGES = 69_000
 COUNTED = [
     ("行政区域", Region), ("村", Village), ("村年度数据", VillageYearStat), ("派出单位", DispatchUnit),
     ("第一书记", Secretary), ("派驻批次", Batch), ("派驻记录", Assignment), ("工作队", WorkTeam),
-    ("工作队队员", WorkTeam.members.through), ("用户", User),
+    ("工作队队员", WorkTeam.members.through), ("用户", User), ("导入记录", ImportRecord),
 ]
 
 
@@ -142,6 +146,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         else:
             county = build(scale, seed, today or datetime.date.today(), built, log)
         accounts = ensure_demo_users(county, log=log)
+        ensure_demo_imports(county, accounts)
     after = counts()
     elapsed = time.perf_counter() - started
     log(f"演示账号 {len(accounts)} 个已就绪（所在县：{county}），用 demo_logins 查看。")
@@ -151,6 +156,31 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         log(line)
     log(f"用时 {elapsed:.1f} 秒。")
     return {"elapsed": elapsed, "before": before, "after": after, "built": built}
+
+
+def ensure_demo_imports(county, accounts):
+    """Two roster imports on the county admin's list: one done, one refused with the typical mistakes."""
+    admin = next((user for user, _ in accounts if user.role == Role.COUNTY_ADMIN), None)
+    if admin is None or ImportRecord.objects.filter(region=county).exists():
+        return
+    people = Secretary.objects.filter(region__path__startswith=county.path).count()
+    done = timezone.now() - datetime.timedelta(days=40)
+    common = {"kind": "roster", "user": admin, "region": county, "expires_at": done, "finished_at": done}
+    ImportRecord.objects.create(
+        **common, file_name=f"{done.year}年第一书记花名册.xlsx",
+        file_sha256=hashlib.sha256(f"roster-{county.pk}".encode()).hexdigest(), file_size=48_640,
+        status=ImportRecord.Status.DONE,
+        counts={"rows": people, "new": people, "updated": 0, "unchanged": 0, "errors": 0, "problems": 0},
+    )
+    ImportRecord.objects.create(
+        **common, file_name="卜集镇报送花名册（初稿）.xlsx",
+        file_sha256=hashlib.sha256(f"draft-{county.pk}".encode()).hexdigest(), file_size=9_216,
+        status=ImportRecord.Status.FAILED,
+        counts={"rows": 12, "new": 0, "updated": 0, "unchanged": 0, "errors": 3, "problems": 3},
+        problems=[[4, "身份证号码", "身份证号被 Excel 存成了数字：数字只保留 15 位有效数字，后几位已经丢失。"],
+                  [7, "手机", "请填写 11 位手机号，或带区号的固定电话（如 0537-8721234）。"],
+                  [11, "帮扶村", "卜集镇没有名为“大王庄村”的村。"]],
+    )
 
 
 def build(scale, seed, today, built, log):

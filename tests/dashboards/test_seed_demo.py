@@ -14,7 +14,7 @@ from villages.models import Region, Village
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("villages", "secretaries", "accounts")
+DOMAIN_APPS = ("villages", "secretaries", "accounts", "excel")
 
 
 def counts():
@@ -60,3 +60,13 @@ def test_each_demo_account_logs_in_and_lands_on_its_page(seeded, client, usernam
     response = client.post(reverse("login"), {"username": username, "password": "Demo@2024"}, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].startswith(landing)
+
+
+def test_the_demo_import_history_shows_on_the_import_page(seeded, client):
+    client.post(reverse("login"), {"username": "county_admin", "password": "Demo@2024"})
+    page = client.get(reverse("excel:import_start", args=["roster"])).content.decode()
+    assert "第一书记花名册.xlsx" in page and "卜集镇报送花名册（初稿）.xlsx" in page
+    from excel.models import ImportRecord
+
+    failed = ImportRecord.objects.get(status="failed")
+    assert "大王庄村" in client.get(failed.get_absolute_url()).content.decode()
