@@ -71,7 +71,6 @@ class Lookups:
     """Everything the rows are checked against, loaded up front in a fixed number of queries."""
 
     def __init__(self, user, id_numbers):
-        self.user = user
         self.units = {}
         for unit in DispatchUnit.objects.for_user(user):
             self.units.setdefault(cell.normalize_text(unit.name), []).append(unit)
