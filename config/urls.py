@@ -17,5 +17,6 @@ urlpatterns = [
     path("villages/", include("villages.urls")),
     path("imports/", include("excel.urls")),
     path("", include("secretaries.urls")),
+    path("", include("evaluations.urls")),
     path("", include("dashboards.urls")),
 ]

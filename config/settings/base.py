@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "villages",
     "excel",
     "secretaries",
+    "evaluations",
     "dashboards",
 ]
 

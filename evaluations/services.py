@@ -1,0 +1,298 @@
+"""Everything that changes a period or its scores goes through here: checked, in one transaction, audited."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditLog
+from secretaries.models import Assignment
+
+from . import scoring
+from .models import (
+    ANSWER_POINTS,
+    DEFAULT_DIMENSIONS,
+    Answer,
+    Channel,
+    Dimension,
+    Participant,
+    PeerMeeting,
+    Period,
+    Scheme,
+    Score,
+    SurveyCode,
+    SurveyTally,
+)
+
+FROZEN = "该考评周期已锁定，不能再录入或修改分数。如确需修改，请由县委组织部填写理由后重新开启。"
+NOT_SCORING = "该考评周期尚未开始评分（草稿状态），请先开启评分。"
+
+
+def validate_rules(rules):
+    """A period's rules must add up: dimension weights and channel weights each sum to 100%."""
+    errors = []
+    dimensions = rules.get("dimensions", [])
+    if not dimensions:
+        errors.append("考评方案至少需要一个考评维度。")
+    total = sum((Decimal(d["weight"]) for d in dimensions), Decimal(0))
+    if dimensions and total != 100:
+        errors.append(f"考评维度的权重之和应为 100%，现在是 {total.normalize():f}%。")
+    channels = sum((Decimal(w) for w in rules.get("channels", {}).values()), Decimal(0))
+    if channels != 100:
+        errors.append(f"四个评价渠道的权重之和应为 100%，现在是 {channels.normalize():f}%。")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def scheme_create_default(region, name="五看四评三争考评方案", **fields):
+    """A scheme with the 五看 at 20% each and the default channel weights (40 / 30 / 15 / 15)."""
+    scheme = Scheme(region=region, name=name, **fields)
+    scheme.full_clean()
+    scheme.save()
+    Dimension.objects.bulk_create(
+        Dimension(scheme=scheme, position=i, name=n, criteria=c, weight=Decimal(100) / len(DEFAULT_DIMENSIONS))
+        for i, (n, c) in enumerate(DEFAULT_DIMENSIONS, start=1)
+    )
+    return scheme
+
+
+@transaction.atomic
+def period_create(*, user, request=None, region, scheme, kind, year, number=1, start_date=None, end_date=None):
+    """A draft period; its dates default to the calendar quarter, half-year or year."""
+    default_start, default_end = Period.default_dates(kind, year, number) if 1 <= number <= 4 else (None, None)
+    period = Period(region=region, scheme=scheme, kind=kind, year=year, number=number,
+                    start_date=start_date or default_start, end_date=end_date or default_end)
+    period.full_clean()
+    period.save()
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=period)
+    return period
+
+
+def _status_change(period, user, request, status, reason=None, **fields):
+    before = period.status
+    period.status = status
+    Period.objects.filter(pk=period.pk).update(status=status, **fields)
+    for name, value in fields.items():
+        setattr(period, name, value)
+    changes = {"status": [Period.Status(before).label, Period.Status(status).label]}
+    if reason:
+        changes["reason"] = reason
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period, changes=changes)
+
+
+def roster(period):
+    """The active first secretaries serving in the period's region on its first scoring day."""
+    return (
+        Assignment.objects.active_first_secretaries()
+        .filter(village__region__path__startswith=period.region.path)
+        .select_related("secretary__unit", "village__region")
+        .order_by("village__region__path")
+    )
+
+
+@transaction.atomic
+def period_open(period, *, user, request=None):
+    """草稿 → 评分中: copy the scheme's rules into the period and take the roster."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.DRAFT:
+        raise ValidationError("只有草稿状态的考评周期可以开启评分。")
+    rules = period.scheme.rules()
+    validate_rules(rules)
+    participants = [
+        Participant(period=period, secretary=a.secretary, village=a.village, township_id=a.village.region.parent_id,
+                    unit_name=a.secretary.unit.name, dispatch_level=a.dispatch_level)
+        for a in roster(period)
+    ]
+    if not participants:
+        raise ValidationError("该区域目前没有在岗的第一书记，无法开启评分。")
+    Participant.objects.bulk_create(participants, batch_size=2000)
+    period.rules = rules
+    Period.objects.filter(pk=period.pk).update(rules=rules)
+    _status_change(period, user, request, Period.Status.SCORING, opened_at=timezone.now())
+    return period
+
+
+@transaction.atomic
+def period_lock(period, *, user, request=None):
+    """评分中 → 已锁定: compute the results from the scores and freeze them."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.SCORING:
+        raise ValidationError("只有评分中的考评周期可以锁定。")
+    scoring.compute(period)
+    _status_change(period, user, request, Period.Status.LOCKED, locked_at=timezone.now())
+    return period
+
+
+@transaction.atomic
+def period_reopen(period, *, user, reason, request=None):
+    """已锁定 → 评分中, with a written reason that goes into the audit log."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": "请填写重新开启的理由（至少 4 个字）。"})
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.LOCKED:
+        raise ValidationError("只有已锁定、尚未发布的考评周期可以重新开启。")
+    _status_change(period, user, request, Period.Status.SCORING, locked_at=None, reason=reason)
+    return period
+
+
+@transaction.atomic
+def period_publish(period, *, user, request=None):
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.LOCKED:
+        raise ValidationError("请先锁定考评周期，核对计算结果后再发布。")
+    _status_change(period, user, request, Period.Status.PUBLISHED, published_at=timezone.now())
+    return period
+
+
+def ensure_scoring(period):
+    if period.is_frozen:
+        raise ValidationError(FROZEN)
+    if not period.is_scoring:
+        raise ValidationError(NOT_SCORING)
+
+
+def _lock_for_scoring(period):
+    """Hold the period row while writing scores: a lock running at the same moment waits for us, or we for it."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    ensure_scoring(period)
+    return period
+
+
+@transaction.atomic
+def save_grid(period, channel, rows, *, user, request=None, meeting=None, rater=None):
+    """Write one grid of scores: rows = {participant: [value per dimension] or None (clear the row)}.
+
+    组织考评 and 镇街点评 have no rater; 观摩互评 has the rater (a participant, never the person scored).
+    Returns the number of people whose scores changed.
+    """
+    _lock_for_scoring(period)
+    if channel == Channel.PEER and rater is None:
+        raise ValidationError("观摩互评需要指定评分人。")
+    if channel == Channel.SURVEY:
+        raise ValidationError("党员群众测评通过测评码或汇总表导入，不能直接录入分数。")
+    existing = {}
+    for score in Score.objects.filter(period=period, channel=channel, rater=rater,
+                                      participant__in=[p.pk for p in rows]):
+        existing.setdefault(score.participant_id, {})[score.dimension] = score
+    changed, creates, updates, deletes = [], [], [], []
+    for participant, values in rows.items():
+        if rater is not None and participant.pk == rater.pk:
+            raise ValidationError("不能给自己评分。")
+        mine = existing.get(participant.pk, {})
+        before = {d: s.value for d, s in mine.items()}
+        if values is None:
+            if mine:
+                deletes.extend(s.pk for s in mine.values())
+                changed.append((participant, before, None))
+            continue
+        after = dict(enumerate(values, start=1))
+        if before == after:
+            continue
+        for position, value in after.items():
+            score = mine.get(position)
+            if score is None:
+                creates.append(Score(period=period, participant=participant, channel=channel, rater=rater,
+                                     meeting=meeting, dimension=position, value=value, entered_by=user))
+            elif score.value != value:
+                score.value, score.entered_by = value, user
+                updates.append(score)
+        changed.append((participant, before, after))
+    try:
+        Score.objects.filter(pk__in=deletes).delete()
+        Score.objects.bulk_create(creates, batch_size=2000)
+        Score.objects.bulk_update(updates, ["value", "entered_by"], batch_size=2000)
+    except IntegrityError:
+        raise ValidationError("保存时数据库拒绝了这些分数（可能刚被他人修改），未保存任何分数，"
+                              "请刷新后重试。") from None
+    label = Channel(channel).label + (f"（评分人：{rater.secretary.name}）" if rater is not None else "")
+    for participant, before, after in changed:
+        audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=participant,
+                     changes={"channel": label, "scores": [_plain(before), _plain(after)]})
+    return len(changed)
+
+
+def _plain(values):
+    return {str(k): f"{v:f}" for k, v in values.items()} if values else None
+
+
+# Survey ----------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def survey_codes_create(period, participants, *, per_person, valid_days, user, request=None):
+    ensure_scoring(period)
+    if not 1 <= per_person <= 500:
+        raise ValidationError({"per_person": "每人生成的测评码数量应在 1–500 之间。"})
+    expires = timezone.now() + datetime.timedelta(days=valid_days)
+    codes = [SurveyCode(period=period, participant=p, expires_at=expires)
+             for p in participants for _ in range(per_person)]
+    SurveyCode.objects.bulk_create(codes, batch_size=2000)
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period,
+                 changes={"survey_codes": f"为 {len(participants)} 人各生成测评码 {per_person} 个"})
+    return codes
+
+
+class CodeRefused(Exception):
+    """A survey code that cannot be used; the message is shown to the villager as it is."""
+
+
+def survey_code_check(text):
+    """The unused, valid code for `text`, or CodeRefused with the reason."""
+    from .models import normalize_code
+
+    code = normalize_code(text)
+    found = SurveyCode.objects.select_related("period", "participant__secretary", "participant__village__region")
+    found = found.filter(code=code).first() if code else None
+    if found is None:
+        raise CodeRefused("测评码不正确，请核对纸条上的测评码后重新输入。")
+    if found.used_at is not None:
+        raise CodeRefused("该测评码已经使用过，每个测评码只能测评一次。感谢您的参与！")
+    if found.expires_at < timezone.now() or found.period.is_frozen:
+        raise CodeRefused("该测评码已过期，本次测评已经结束。")
+    if not found.period.is_scoring:
+        raise CodeRefused("本次测评尚未开始，请稍后再试。")
+    return found
+
+
+@transaction.atomic
+def survey_answer(text, answers):
+    """Take one villager's answers (one Answer per dimension) and count them; the code is then spent."""
+    code = survey_code_check(text)
+    code = SurveyCode.objects.select_for_update().select_related("period").get(pk=code.pk)
+    if code.used_at is not None:  # the same code submitted twice at once: the second waits, then sees it spent
+        raise CodeRefused("该测评码已经使用过，每个测评码只能测评一次。感谢您的参与！")
+    Period.objects.select_for_update().filter(pk=code.period_id).exists()  # a lock running now waits for us
+    if len(answers) != len(code.period.dimensions) or any(a not in ANSWER_POINTS for a in answers):
+        raise ValidationError("请对每一项都作出选择。")
+    code.used_at, code.answers = timezone.now(), list(answers)
+    code.save(update_fields=["used_at", "answers"])
+    for position, answer in enumerate(answers, start=1):
+        tally, _ = SurveyTally.objects.get_or_create(
+            period_id=code.period_id, participant_id=code.participant_id, dimension=position,
+            source=SurveyTally.Source.ONLINE,
+        )
+        field = {Answer.SATISFIED: "satisfied", Answer.BASIC: "basic", Answer.UNSATISFIED: "unsatisfied"}[answer]
+        SurveyTally.objects.filter(pk=tally.pk).update(**{field: F(field) + 1})
+    return code
+
+
+# Peer meetings -----------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def meeting_create(period, *, user, request=None, name, date, township=None, participants=None):
+    if participants is None:
+        participants = list(period.participants.filter(township=township)) if township else []
+    if len(participants) < 2:
+        raise ValidationError("观摩互评至少需要 2 名参会的第一书记。")
+    if not period.start_date - datetime.timedelta(days=31) <= date <= period.end_date + datetime.timedelta(days=62):
+        raise ValidationError({"date": "会议日期应在考评周期内（或结束后两个月内）。"})
+    meeting = PeerMeeting.objects.create(period=period, name=name, date=date, township=township)
+    meeting.participants.set(participants)
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=meeting,
+                 changes={"name": name, "date": str(date), "participants": len(participants)})
+    return meeting

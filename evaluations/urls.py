@@ -1,0 +1,21 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "evaluations"
+
+urlpatterns = [
+    path("evaluations/", views.PeriodList.as_view(), name="period_list"),
+    path("evaluations/new/", views.period_create, name="period_create"),
+    path("evaluations/<int:pk>/", views.period_detail, name="period_detail"),
+    path("evaluations/<int:pk>/<slug:action>/", views.period_action, name="period_action"),
+    path("evaluations/<int:pk>/grid/<slug:channel>/", views.score_grid, name="score_grid"),
+    path("evaluations/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
+    path("evaluations/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("evaluations/meetings/<int:pk>/rate/<int:rater>/", views.peer_grid, name="peer_grid"),
+    path("evaluations/<int:pk>/ranking/", views.ranking, name="ranking"),
+    path("evaluations/<int:pk>/ranking.xlsx", views.ranking_export, name="ranking_export"),
+    path("evaluations/results/<int:pk>/", views.result_detail, name="result_detail"),
+    path("evaluations/schemes/", include("evaluations.scheme_urls")),
+    path("", include("evaluations.survey_urls")),
+]
