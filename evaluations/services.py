@@ -225,9 +225,15 @@ def _plain(values):
 
 @transaction.atomic
 def survey_codes_create(period, participants, *, per_person, valid_days, user, request=None):
-    ensure_scoring(period)
+    """`per_person` one-time codes for each participant, valid for `valid_days` days; the codes are not audited."""
+    _lock_for_scoring(period)
+    participants = list(participants)
+    if not participants:
+        raise ValidationError("所选范围内没有参评的第一书记，未生成测评码。")
     if not 1 <= per_person <= 500:
         raise ValidationError({"per_person": "每人生成的测评码数量应在 1–500 之间。"})
+    if not 1 <= valid_days <= 365:
+        raise ValidationError({"valid_days": "有效天数应在 1–365 之间。"})
     expires = timezone.now() + datetime.timedelta(days=valid_days)
     codes = [SurveyCode(period=period, participant=p, expires_at=expires)
              for p in participants for _ in range(per_person)]
@@ -241,21 +247,37 @@ class CodeRefused(Exception):
     """A survey code that cannot be used; the message is shown to the villager as it is."""
 
 
+class UnknownCode(CodeRefused):
+    """No such code: what guessing produces, so the survey page counts these against the client."""
+
+
+CODE_USED = "该测评码已经使用过，每个测评码只能测评一次。感谢您的参与！"
+SURVEY_CLOSED = "本次测评已经结束，感谢您的关注。"
+
+
+def _refuse_closed(period):
+    if period.is_frozen:
+        raise CodeRefused(SURVEY_CLOSED)
+    if not period.is_scoring:
+        raise CodeRefused("本次测评尚未开始，请稍后再试。")
+
+
 def survey_code_check(text):
     """The unused, valid code for `text`, or CodeRefused with the reason."""
     from .models import normalize_code
 
     code = normalize_code(text)
-    found = SurveyCode.objects.select_related("period", "participant__secretary", "participant__village__region")
+    found = SurveyCode.objects.select_related(
+        "period__region", "participant__secretary", "participant__village__region", "participant__township",
+    )
     found = found.filter(code=code).first() if code else None
     if found is None:
-        raise CodeRefused("测评码不正确，请核对纸条上的测评码后重新输入。")
+        raise UnknownCode("测评码不正确，请核对纸条上的测评码后重新输入。")
     if found.used_at is not None:
-        raise CodeRefused("该测评码已经使用过，每个测评码只能测评一次。感谢您的参与！")
-    if found.expires_at < timezone.now() or found.period.is_frozen:
-        raise CodeRefused("该测评码已过期，本次测评已经结束。")
-    if not found.period.is_scoring:
-        raise CodeRefused("本次测评尚未开始，请稍后再试。")
+        raise CodeRefused(CODE_USED)
+    _refuse_closed(found.period)
+    if found.expires_at < timezone.now():
+        raise CodeRefused("该测评码已过期，请向组织测评的工作人员咨询。")
     return found
 
 
@@ -263,11 +285,13 @@ def survey_code_check(text):
 def survey_answer(text, answers):
     """Take one villager's answers (one Answer per dimension) and count them; the code is then spent."""
     code = survey_code_check(text)
-    code = SurveyCode.objects.select_for_update().select_related("period").get(pk=code.pk)
+    code = SurveyCode.objects.select_for_update().get(pk=code.pk)
     if code.used_at is not None:  # the same code submitted twice at once: the second waits, then sees it spent
-        raise CodeRefused("该测评码已经使用过，每个测评码只能测评一次。感谢您的参与！")
-    Period.objects.select_for_update().filter(pk=code.period_id).exists()  # a lock running now waits for us
-    if len(answers) != len(code.period.dimensions) or any(a not in ANSWER_POINTS for a in answers):
+        raise CodeRefused(CODE_USED)
+    # A period lock running now has to finish first; if it did, the survey is closed and nothing is counted.
+    period = Period.objects.select_for_update().get(pk=code.period_id)
+    _refuse_closed(period)
+    if len(answers) != len(period.dimensions) or any(a not in ANSWER_POINTS for a in answers):
         raise ValidationError("请对每一项都作出选择。")
     code.used_at, code.answers = timezone.now(), list(answers)
     code.save(update_fields=["used_at", "answers"])

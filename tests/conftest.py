@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.roles import Role
+from evaluations import services as evaluation_services
 from villages.models import Region
 from villages.services import region_create
 
@@ -74,3 +75,19 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def scheme(world):
+    return evaluation_services.scheme_create_default(world.county)
+
+
+@pytest.fixture
+def extra_secretaries(world):
+    """Five more first secretaries in 胡集镇, so a peer meeting can have six members."""
+    people = []
+    for name in ("刘洋", "陈静", "杨帆", "黄磊", "周敏"):
+        person = f.secretary(world.county, world.unit, name)
+        f.assign(person, f.village(world.town_a), world.batch)
+        people.append(person)
+    return people

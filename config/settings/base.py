@@ -162,3 +162,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# Public survey page: after this many look-ups of unknown codes from one client address within the window
+# (seconds), further look-ups are refused with 429. A meeting hall behind one address may need a higher limit.
+SURVEY_MAX_FAILURES = int(os.environ.get("SURVEY_MAX_FAILURES", "10"))
+SURVEY_FAILURE_WINDOW = int(os.environ.get("SURVEY_FAILURE_WINDOW", "600"))

@@ -5,8 +5,6 @@ import pytest
 from evaluations import services
 from evaluations.models import Period
 
-from .. import factories as f
-
 
 def D(*values):
     return [Decimal(str(v)) for v in values]
@@ -14,22 +12,6 @@ def D(*values):
 
 def five(value):
     return D(*[value] * 5)
-
-
-@pytest.fixture
-def scheme(world):
-    return services.scheme_create_default(world.county)
-
-
-@pytest.fixture
-def extra_secretaries(world):
-    """Five more first secretaries in 胡集镇, so a peer meeting can have six members."""
-    people = []
-    for name in ("刘洋", "陈静", "杨帆", "黄磊", "周敏"):
-        person = f.secretary(world.county, world.unit, name)
-        f.assign(person, f.village(world.town_a), world.batch)
-        people.append(person)
-    return people
 
 
 def open_period(world, scheme, number=1, kind=Period.Kind.QUARTER, year=2024):
