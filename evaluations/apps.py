@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = "五看四评三争考评"
+
+    def ready(self):
+        from excel.registry import register
+
+        from .importers import ScoreImporter
+
+        register(ScoreImporter)

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 
 from .reader import FileRejected, read_table
@@ -71,6 +72,7 @@ class Importer:
     do_not_call_in_templates = True  # templates show the class's kind and title; never instantiate it
     kind = ""
     title = ""
+    counted_as = "人"  # what one planned row is to the user: a person, or (scores) one person's scores from one rater
     columns = ()
     template_keys = None  # the columns the template offers, in order (default: all)
     text_keys = ()  # columns the template formats as text (ID numbers, phones: Excel must not make numbers)
@@ -85,12 +87,26 @@ class Importer:
         return user.is_authenticated and user.is_county_admin
 
     @classmethod
+    def options_from_request(cls, request):
+        """The importer's options as the start page sends them, from its form or its address (?period=…).
+
+        Raises Http404 for an object outside the user's region and PermissionDenied for one they may not use.
+        """
+        return {"create_units": bool(request.POST.get("create_units"))}
+
+    @classmethod
+    def start_context(cls, user, options):
+        """What the start page shows about the options: "option_lines" (the options in force), "option_choices"
+        ({"name", "label", "choices", "empty"}: one still to be chosen before a file can be uploaded)."""
+        return {"offer_create_units": user.is_county_admin}
+
+    @classmethod
     def dropdowns(cls, user):
         """Column key → the values its template cells offer."""
         return {}
 
     @classmethod
-    def template_sheets(cls, user):
+    def template_sheets(cls, user, **options):
         from .writer import SheetSpec
 
         keys = cls.template_keys or [c.key for c in cls.columns]
@@ -135,6 +151,9 @@ class Importer:
                 # A rule the row checks missed, or a change by someone else since the check: nothing was written.
                 plan.problems.append(Problem(0, "", "写入时数据库拒绝了这批数据（可能刚被他人修改），未写入任何数据。"
                                                     "请重新上传预览。"))
+                return plan
+            except ValidationError as refused:  # a rule write() re-checks under lock, e.g. a period locked meanwhile
+                plan.problems.extend(Problem(0, "", message) for message in refused.messages)
                 return plan
             plan.written = True
         return plan

@@ -37,18 +37,22 @@ def importer_class(kind, user):
 @login_required
 def import_start(request, kind):
     cls = importer_class(kind, request.user)
-    if request.method == "POST":
+    options = cls.options_from_request(request)
+    shown = cls.start_context(request.user, options)
+    if request.method == "POST" and "option_choices" in shown:
+        messages.error(request, f"请先选择{shown['option_choices']['label']}。")
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, "请选择要上传的文件。")
         elif upload.size > settings.IMPORT_MAX_BYTES:
             messages.error(request, f"文件过大：上限为 {settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB。")
         else:
-            create_units = bool(request.POST.get("create_units"))
-            record = preview(request, cls, upload.read(), upload.name, create_units=create_units)
+            record = preview(request, cls, upload.read(), upload.name, **options)
             return redirect(record)
     recent = ImportRecord.objects.for_user(request.user).filter(kind=kind).select_related("user")[:10]
-    return render(request, "excel/import_start.html", {"importer": cls, "recent": recent,
+    return render(request, "excel/import_start.html", {"importer": cls, "recent": recent, **shown,
+                                                        "query": request.GET.urlencode(),
                                                         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
 
 
@@ -112,8 +116,9 @@ def import_confirm(request, pk):
     if plan.written:
         record.status, record.finished_at = ImportRecord.Status.DONE, timezone.now()
         record.file.delete(save=False)
-        messages.success(request, f"导入完成：新增 {len(plan.new)} 人，更新 {len(plan.updated)} 人，"
-                                  f"{len(plan.unchanged)} 人无变化。")
+        unit = cls.counted_as
+        messages.success(request, f"导入完成：新增 {len(plan.new)} {unit}，更新 {len(plan.updated)} {unit}，"
+                                  f"{len(plan.unchanged)} {unit}无变化。")
     else:
         messages.error(request, "数据在预览之后发生了变化，出现了新的错误，未写入任何数据。请查看下方错误。")
     record.save()
@@ -148,7 +153,8 @@ def import_errors(request, pk):
 @login_required
 def import_template(request, kind):
     cls = importer_class(kind, request.user)
-    return xlsx_response(f"{cls.title}导入模板.xlsx", cls.template_sheets(request.user))
+    return xlsx_response(f"{cls.title}导入模板.xlsx",
+                         cls.template_sheets(request.user, **cls.options_from_request(request)))
 
 
 def expire(record):
