@@ -1,10 +1,14 @@
-"""Admin pages: read-only views of periods and scores (they change only through the evaluation pages)."""
+"""Admin pages: read-only lists of schemes and periods (they change only through the evaluation pages).
+
+Participants are not here: their rows carry computed results, which only the evaluation pages show, and only
+to whom access.sees_results allows.
+"""
 
 from django.contrib import admin
 
 from accounts.admin_site import ReadOnlyAdmin
 
-from .models import Participant, Period, Scheme
+from .models import Period, Scheme
 
 
 @admin.register(Scheme)
@@ -19,11 +23,3 @@ class PeriodAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "kind", "status", "start_date", "end_date", "locked_at", "published_at")
     list_filter = ("kind", "status", "year")
     list_select_related = ("region",)
-
-
-@admin.register(Participant)
-class ParticipantAdmin(ReadOnlyAdmin):
-    list_display = ("secretary", "period", "township", "village", "composite", "rank_county", "rank_township")
-    list_filter = ("period",)
-    list_select_related = ("secretary", "period__region", "township", "village__region")
-    search_fields = ("secretary__name",)

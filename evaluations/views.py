@@ -39,7 +39,7 @@ def _messages(request, error):
 
 
 def period_or_404(user, pk):
-    return get_object_or_404(Period.objects.for_user(user).select_related("region", "scheme"), pk=pk)
+    return get_object_or_404(Period.objects.for_user(user).select_related("region", "scheme", "previous"), pk=pk)
 
 
 class PeriodList(ScopedListView):

@@ -218,16 +218,61 @@ def test_township_official_cannot_run_the_period(world, period, login):
     assert client.get(reverse("evaluations:meeting_create", args=[period.pk])).status_code == 403
 
 
-def test_pages_run_a_fixed_number_of_queries(world, scheme, extra_secretaries, login, django_assert_max_num_queries):
-    period = open_period(world, scheme)
+def _scored_period(world, scheme, number):
+    period = open_period(world, scheme, number=number)
     people = list(period.participants.all())
-    services.save_grid(period, Channel.ORG, {p: five(80 + i) for i, p in enumerate(people)}, user=None)
-    services.meeting_create(period, user=None, name="互评", date=period.start_date, township=world.town_a)
+    services.save_grid(period, Channel.ORG, {p: five(80 + i % 20) for i, p in enumerate(people)}, user=None)
+    meeting = services.meeting_create(period, user=None, name="互评", date=period.start_date, township=world.town_a)
+    members = list(meeting.participants.all())
+    for rater in members[:3]:
+        services.save_grid(period, Channel.PEER, {m: five(85) for m in members if m != rater}, user=None,
+                           rater=rater, meeting=meeting)
     services.period_lock(period, user=world.users.admin)
-    client = login(world.users.admin)
-    urls = [reverse("evaluations:period_list"), period.get_absolute_url(), grid_url(period, "org", world.town_a),
-            reverse("evaluations:ranking", args=[period.pk]), people[0].get_absolute_url(),
-            period.meetings.get().get_absolute_url()]
+    services.period_publish(period, user=world.users.admin)
+    return period, people, meeting
+
+
+def _page_urls(world, period, people, meeting):
+    return [reverse("evaluations:period_list"), period.get_absolute_url(), grid_url(period, "org", world.town_a),
+            grid_url(period, "township", world.town_a), reverse("evaluations:ranking", args=[period.pk]),
+            reverse("evaluations:ranking_export", args=[period.pk]), people[0].get_absolute_url(),
+            meeting.get_absolute_url(), reverse("evaluations:peer_grid", args=[meeting.pk, people[0].pk])]
+
+
+def _counts(client, urls):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
     for url in urls:
-        with django_assert_max_num_queries(16):
-            assert client.get(url).status_code == 200, url
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+        assert response.status_code == 200, url
+        counts.append(len(queries))
+    return counts
+
+
+@pytest.mark.parametrize("role", ["admin", "town_a"])
+def test_query_counts_do_not_grow_with_rows(world, scheme, extra_secretaries, login, role):
+    from .. import factories as f
+
+    client = login(getattr(world.users, role))
+    small = _scored_period(world, scheme, 1)
+    urls = _page_urls(world, *small)
+    if role == "town_a":
+        urls = [u for u in urls if "/grid/org/" not in u and "/rate/" not in u]  # not theirs (403, tested above)
+    _counts(client, urls)  # warm per-process caches
+    before = _counts(client, urls)
+    for _ in range(12):
+        person = f.secretary(world.county, world.unit)
+        f.assign(person, f.village(world.town_a), world.batch)
+    big = _scored_period(world, scheme, 2)
+    assert big[0].participants.count() == small[0].participants.count() + 12
+    big_urls = _page_urls(world, *big)
+    if role == "town_a":
+        big_urls = [u for u in big_urls if "/grid/org/" not in u and "/rate/" not in u]
+    after = _counts(client, big_urls)
+    assert after == before, list(zip(urls, before, after, strict=True))
+    assert max(after) <= 16
