@@ -345,6 +345,8 @@ class PeerMeeting(models.Model):
 
     scope_field = "period__region"
     scope_includes_ancestors = True
+    scope_personal = {Role.SECRETARY: "participants__secretary__user",
+                      Role.UNIT_CONTACT: "participants__secretary__unit__contacts"}
 
     class Meta:
         verbose_name = "观摩互评会"

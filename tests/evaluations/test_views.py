@@ -276,3 +276,16 @@ def test_query_counts_do_not_grow_with_rows(world, scheme, extra_secretaries, lo
     after = _counts(client, big_urls)
     assert after == before, list(zip(urls, before, after, strict=True))
     assert max(after) <= 16
+
+
+def test_a_secretary_sees_only_the_meetings_they_attend(world, scheme, extra_secretaries, login):
+    period = open_period(world, scheme)
+    own = services.meeting_create(period, user=None, name="胡集镇互评", date=period.start_date, township=world.town_a)
+    others = [participant(period, world.sec_b), participant(period, extra_secretaries[0])]
+    other = services.meeting_create(period, user=None, name="另一场互评", date=period.start_date, participants=others)
+    client = login(world.users.secretary)
+    page = client.get(period.get_absolute_url()).content.decode()
+    assert "胡集镇互评" in page and "另一场互评" not in page
+    assert client.get(other.get_absolute_url()).status_code == 404
+    assert client.get(own.get_absolute_url()).status_code == 200
+    assert login(world.users.town_b).get(own.get_absolute_url()).status_code == 404
