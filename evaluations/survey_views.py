@@ -116,7 +116,8 @@ def survey_print(request, pk):
     codes, township = print_filters(request, period)
     page = Paginator(codes, CARDS_PER_PAGE).get_page(request.GET.get("page"))
     survey_url = request.build_absolute_uri(reverse("evaluations:survey"))
-    cards = [(code, qr_svg(f"{survey_url}?{urlencode({'code': code.code})}")) for code in page]
+    # The code rides in the fragment (#…): browsers never send it, so no access log or proxy ever records it.
+    cards = [(code, qr_svg(f"{survey_url}#{code.code}")) for code in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "evaluations/survey_print.html", {

@@ -151,7 +151,7 @@ def test_print_page_shows_names_codes_address_and_a_qr_code(world, period, login
     assert page.count('<svg viewBox="0 0 ') == 3  # one inline QR code per card, no script, no image file
     assert "<script" not in page
     # The QR code takes the phone straight to the survey with the code filled in.
-    assert survey_views.qr_svg(f"http://testserver/survey/?code={codes[0].code}") in page
+    assert survey_views.qr_svg(f"http://testserver/survey/#{codes[0].code}") in page
 
 
 def test_print_page_can_list_one_townships_unused_codes(world, period, login):
