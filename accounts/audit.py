@@ -1,5 +1,6 @@
 """Write audit records. Views, the admin and services call `record()`; nothing happens in signals."""
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
 from .models import AuditLog
@@ -11,7 +12,15 @@ HIDDEN = "（已隐藏）"
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address: REMOTE_ADDR, or behind PROXY_COUNT proxies the entry they added to X-Forwarded-For."""
+    if request is None:
+        return None
+    proxies = settings.PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 def _plain(value):

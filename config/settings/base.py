@@ -120,7 +120,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# Reverse proxies in front of the app: the client's address is then read from X-Forwarded-For, that many entries
+# from the right (what the nearest proxies appended); 0 trusts only REMOTE_ADDR, so the header cannot be forged.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_ip"  # lockouts, the audit log and the survey limit agree
 # Axes logs the username on failures; never the password or any form field.
 AXES_SENSITIVE_PARAMETERS = ["password", "id_number"]
 

@@ -115,3 +115,14 @@ def test_a_rotation_far_in_the_future_is_refused_and_the_note_goes_on_the_new_po
     new = services.assignment_rotate(user=world.users.admin, assignment=world.asg_a, village=world.village_a2,
                                      start_date=datetime.date(2025, 6, 1), note="组织调整")
     assert Assignment.objects.get(pk=world.asg_a.pk).note == "原备注" and new.note == "组织调整"
+
+
+def test_client_address_behind_proxies(settings, rf):
+    from accounts.audit import client_ip
+
+    forged = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"}
+    settings.PROXY_COUNT = 0
+    assert client_ip(rf.get("/", **forged)) == "10.0.0.2"  # no proxy: the header is not trusted
+    settings.PROXY_COUNT = 1
+    assert client_ip(rf.get("/", **forged)) == "203.0.113.7"  # what our proxy saw, not what the client claimed
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
