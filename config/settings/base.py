@@ -166,6 +166,13 @@ LOGGING = {
     },
 }
 
+# The cache holds short-lived counters (the survey-code guessing limit). Several worker processes must share it:
+# set REDIS_URL in production; without it each process counts on its own.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]},
+    }
+
 # Public survey page: after this many look-ups of unknown codes from one client address within the window
 # (seconds), further look-ups are refused with 429. A meeting hall behind one address may need a higher limit.
 SURVEY_MAX_FAILURES = int(os.environ.get("SURVEY_MAX_FAILURES", "10"))
