@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.roles import Role
 
-from .models import Channel, Participant, Period
+from .models import Channel, Participant, PeerMeeting, Period
 
 NOT_YOUR_CHANNEL = {
     Channel.ORG: "组织考评由县委组织部录入，您的角色不能录入。",
@@ -46,11 +46,18 @@ def require_channel(user, channel):
         raise PermissionDenied(NOT_YOUR_CHANNEL[channel])
 
 
+def meetings_for(user):
+    """Peer meetings the user may see: those with someone from the user's own scope among the participants
+    (a county admin does not see another county's meetings of a city-run period; a secretary sees their own)."""
+    mine = Participant.objects.for_user(user).values("pk")
+    return PeerMeeting.objects.for_user(user).filter(
+        pk__in=PeerMeeting.objects.filter(participants__in=mine).values("pk"))
+
+
 def sees_results(user, period):
-    """Whether the user sees computed results (composites, ranks) of the period at all."""
-    if user.is_county_admin:
-        return True
-    return period.is_published
+    """Whether the user sees computed results (composites, ranks) of the period at all: before publication only
+    the staff running it (a county admin does not see a city-run period's trial ranking)."""
+    return period.is_published or manages(user, period)
 
 
 def results_for(user, period):

@@ -77,7 +77,7 @@ class ScoreImporter(Importer):
         raw = request.POST.get("period") or request.GET.get("period")
         if not raw:
             return {}
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise Http404("没有这个考评周期。")
         period = get_object_or_404(Period.objects.for_user(request.user), pk=raw)
         access.require_manager(request.user, period)
@@ -351,7 +351,7 @@ def parse_counts(value):
     if not isinstance(value, str):
         raise ValueError(COUNTS_AS_DATE if hasattr(value, "year") else COUNTS_FORMAT)
     parts = [part.strip() for part in cell.normalize_text(value).split("/")]
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
         raise ValueError(f"“{value}”：{COUNTS_FORMAT}")
     counts = tuple(int(part) for part in parts)
     if max(counts) > MAX_COUNT:

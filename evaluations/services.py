@@ -129,6 +129,14 @@ def period_lock(period, *, user, request=None):
 
 
 @transaction.atomic
+def period_compute(period):
+    """试算: compute the results of a period still being scored (only county staff see them until publication)."""
+    period = _lock_for_scoring(period)
+    scoring.compute(period)
+    return period
+
+
+@transaction.atomic
 def period_reopen(period, *, user, reason, request=None):
     """已锁定 → 评分中, with a written reason that goes into the audit log."""
     reason = (reason or "").strip()
@@ -309,10 +317,18 @@ def survey_answer(text, answers):
 
 @transaction.atomic
 def meeting_create(period, *, user, request=None, name, date, township=None, participants=None):
+    """A peer meeting. Each participant attends one meeting per period, so a pair of secretaries rates each other
+    once per period and every peer score belongs to exactly one meeting."""
+    period = _lock_for_scoring(period)
     if participants is None:
         participants = list(period.participants.filter(township=township)) if township else []
     if len(participants) < 2:
         raise ValidationError("观摩互评至少需要 2 名参会的第一书记。")
+    taken = (Participant.objects.filter(pk__in=[p.pk for p in participants], meetings__period=period)
+             .values_list("secretary__name", "meetings__name")[:5])
+    if taken:
+        names = "、".join(f"{person}（{meeting}）" for person, meeting in taken)
+        raise ValidationError(f"以下第一书记已参加本周期的观摩互评会，每人每期只参加一次：{names}。")
     if not period.start_date - datetime.timedelta(days=31) <= date <= period.end_date + datetime.timedelta(days=62):
         raise ValidationError({"date": "会议日期应在考评周期内（或结束后两个月内）。"})
     meeting = PeerMeeting.objects.create(period=period, name=name, date=date, township=township)

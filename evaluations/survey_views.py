@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -93,11 +94,17 @@ def qr_svg(text):
     return mark_safe(segno.make(text, error="m").svg_inline(border=2, omitsize=True, svgclass="qr"))
 
 
+def _is_id(text):
+    return text.isascii() and text.isdigit()  # "²".isdigit() is true, int("²") is not
+
+
 def print_filters(request, period):
     """The codes the print page lists (?township=, ?unused=1) and the township chosen, if any."""
     codes = SurveyCode.objects.filter(period=period)
     township = None
-    if request.GET.get("township", "").isdigit():
+    if request.GET.get("township"):
+        if not _is_id(request.GET["township"]):
+            raise Http404("没有这个镇街。")
         township = get_object_or_404(Region.objects.for_user(request.user), pk=request.GET["township"])
         codes = codes.filter(participant__township=township)
     if request.GET.get("unused"):

@@ -25,7 +25,7 @@ from villages.models import Region
 from . import access, scoring, services
 from .filters import PeriodFilter, RankingFilter
 from .forms import MeetingForm, PeriodForm, ReopenForm, ScoreGridForm
-from .models import Channel, DimensionResult, Participant, PeerMeeting, Period, Score, SurveyCode, SurveyTally
+from .models import Channel, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
 from .templatetags.scores import score as shown
 
 GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value}
@@ -99,10 +99,9 @@ def period_detail(request, pk):
     period = period_or_404(request.user, pk)
     user = request.user
     manages = access.manages(user, period)
-    meetings = PeerMeeting.objects.for_user(user).filter(period=period).annotate(
-        people=Count("participants", distinct=True), score_count=Count("scores", distinct=True)).order_by("-date", "pk")
-    if user.role == Role.TOWNSHIP:
-        meetings = meetings.filter(township__path__startswith=user.region.path)
+    meetings = (access.meetings_for(user).filter(period=period).select_related("township")
+                .annotate(people=Count("participants", distinct=True), score_count=Count("scores", distinct=True))
+                .order_by("-date", "pk"))
     mine = None
     if user.role == Role.SECRETARY:
         mine = Participant.objects.for_user(user).filter(period=period).first()
@@ -145,8 +144,7 @@ def period_action(request, pk, action):
             services.period_reopen(period, user=request.user, request=request, reason=form.cleaned_data["reason"])
             messages.success(request, "已重新开启评分，理由已记入操作日志。")
         elif action == "compute":
-            services.ensure_scoring(period)
-            scoring.compute(period)
+            services.period_compute(period)
             messages.success(request, "已按当前分数试算排名（未发布，仅县委组织部可见）。")
             return redirect("evaluations:ranking", pk=period.pk)
         elif action in ACTIONS:
@@ -229,9 +227,7 @@ def score_grid(request, pk, channel):
 # Peer meetings ------------------------------------------------------------------------------------------------
 
 def meeting_or_404(user, pk):
-    meetings = PeerMeeting.objects.for_user(user).select_related("period__region", "period__scheme", "township")
-    if user.role == Role.TOWNSHIP:
-        meetings = meetings.filter(township__path__startswith=user.region.path)
+    meetings = access.meetings_for(user).select_related("period__region", "period__scheme", "township")
     return get_object_or_404(meetings, pk=pk)
 
 

@@ -280,8 +280,9 @@ def test_query_counts_do_not_grow_with_rows(world, scheme, extra_secretaries, lo
 
 def test_a_secretary_sees_only_the_meetings_they_attend(world, scheme, extra_secretaries, login):
     period = open_period(world, scheme)
-    own = services.meeting_create(period, user=None, name="胡集镇互评", date=period.start_date, township=world.town_a)
-    others = [participant(period, world.sec_b), participant(period, extra_secretaries[0])]
+    mine = [participant(period, world.sec_a), participant(period, extra_secretaries[0])]
+    own = services.meeting_create(period, user=None, name="胡集镇互评", date=period.start_date, participants=mine)
+    others = [participant(period, world.sec_b), participant(period, extra_secretaries[1])]
     other = services.meeting_create(period, user=None, name="另一场互评", date=period.start_date, participants=others)
     client = login(world.users.secretary)
     page = client.get(period.get_absolute_url()).content.decode()
