@@ -258,11 +258,11 @@ class Participant(models.Model):
     dispatch_level = models.CharField("派驻层级", max_length=10, blank=True)
 
     # Computed (scoring.compute); never typed in.
-    composite = models.DecimalField("综合得分", max_digits=10, decimal_places=6, null=True, blank=True)
-    score_org = models.DecimalField("组织考评", max_digits=10, decimal_places=6, null=True, blank=True)
-    score_township = models.DecimalField("镇街点评", max_digits=10, decimal_places=6, null=True, blank=True)
-    score_peer = models.DecimalField("观摩互评", max_digits=10, decimal_places=6, null=True, blank=True)
-    score_survey = models.DecimalField("党员群众测评", max_digits=10, decimal_places=6, null=True, blank=True)
+    composite = models.DecimalField("综合得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_org = models.DecimalField("组织考评", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_township = models.DecimalField("镇街点评", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_peer = models.DecimalField("观摩互评", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_survey = models.DecimalField("党员群众测评", max_digits=14, decimal_places=10, null=True, blank=True)
     channels_missing = models.BooleanField("渠道缺失", default=False)
     rank_county = models.PositiveIntegerField("县排名", null=True, blank=True)
     rank_township = models.PositiveIntegerField("镇排名", null=True, blank=True)
@@ -315,10 +315,14 @@ class Participant(models.Model):
 class DimensionResult(models.Model):
     """One dimension's score over all channels (channel weights applied): the radar and the yearly report."""
 
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="dimension_results")
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    # The unique (participant, position) index serves look-ups by participant; `period` repeats what the
+    # participant says, for deleting and averaging a period's rows, and needs no constraint checked on every one
+    # of a province's 100,000 rows at each computation (a period's rows go with it through the participants).
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="dimension_results",
+                                    db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     position = models.PositiveSmallIntegerField("维度序号")
-    score = models.DecimalField("得分", max_digits=10, decimal_places=6)
+    score = models.DecimalField("得分", max_digits=14, decimal_places=10)
 
     class Meta:
         verbose_name = "维度得分"
@@ -399,7 +403,9 @@ class Score(models.Model):
                                    name="score_rater_only_for_peer",
                                    violation_error_message="只有观摩互评需要评分人。"),
         ]
-        indexes = [models.Index(fields=["period", "participant", "channel"], name="score_period_participant")]
+        # Covers scoring.compute's aggregation: the scores are read in group order from the index alone.
+        indexes = [models.Index(fields=["period", "participant", "channel", "dimension"], include=["value"],
+                                name="score_period_participant")]
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.dimension}: {self.value}"

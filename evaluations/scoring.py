@@ -1,4 +1,4 @@
-"""From scores to results, in the database: three statements whatever the number of people.
+"""From scores to results, in the database: the same few statements whatever the number of people.
 
 For each person, channel and dimension
     组织考评 / 镇街点评: the score entered;
@@ -13,6 +13,10 @@ of those.
 
 Ranks are standard competition ranks (1, 2, 2, 4) over the composite at six decimals, county-wide and within
 each township; the previous period of the same kind gives 位次进退.
+
+Sums of the scores are exact; everything after them is double precision (15 significant digits, nothing
+rounded in between), stored at six decimals. On PostgreSQL that is twice as fast as NUMERIC for a province
+(20,000 people, 1.2 million scores: see tests/perf/test_evaluation_perf.py) and gives the same stored results.
 """
 
 from decimal import Decimal
@@ -22,7 +26,9 @@ from django.utils import timezone
 
 from .models import Channel, DimensionResult, Participant, Period, Score, SurveyTally
 
-PRECISION = 6  # ranks compare composites at this many decimals, so float noise on SQLite never splits a tie
+PRECISION = 6  # ranks compare composites at this many decimals, so float noise never splits a tie
+FLOAT = "DOUBLE PRECISION"
+RAW = "evaluations_scoring_raw"  # a temporary table: one connection's own, dropped when compute is done
 
 
 def _literal(number):
@@ -35,36 +41,30 @@ def _case(column, mapping):
     return f"(CASE {column} {whens} ELSE 0 END)"
 
 
-def _ctes(period):
-    """The WITH clause shared by both writes: per (person, channel, dimension) → per (person, channel)."""
+def _raw(period):
+    """SELECT one row per (person, channel, dimension): the score, its dimension weight, its channel weight."""
     dimension_weights = dict(enumerate(period.dimension_weights(), start=1))
     channel_weights = {f"'{channel}'": weight for channel, weight in period.channel_weights().items()
                        if channel in Channel.values}
     trim = int(period.trim_min_raters)
     score, tally = Score._meta.db_table, SurveyTally._meta.db_table
     sql = f"""
-    WITH raw AS (
+    SELECT pid, ch, dim, score, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw,
+           CAST({_case("ch", channel_weights)} AS {FLOAT}) AS cw
+    FROM (
         SELECT participant_id AS pid, channel AS ch, dimension AS dim,
                CASE WHEN channel = 'peer' AND COUNT(*) >= {trim}
-                    THEN (SUM(value) - MAX(value) - MIN(value)) * 1.0 / (COUNT(*) - 2)
-                    ELSE SUM(value) * 1.0 / COUNT(*) END AS score
+                    THEN CAST(SUM(value) - MAX(value) - MIN(value) AS {FLOAT}) / (COUNT(*) - 2)
+                    ELSE CAST(SUM(value) AS {FLOAT}) / COUNT(*) END AS score
         FROM {score} WHERE period_id = %s
         GROUP BY participant_id, channel, dimension
         UNION ALL
         SELECT participant_id, 'survey', dimension,
-               (100.0 * SUM(satisfied) + 60.0 * SUM(basic)) / SUM(satisfied + basic + unsatisfied)
+               CAST(100 * SUM(satisfied) + 60 * SUM(basic) AS {FLOAT}) / SUM(satisfied + basic + unsatisfied)
         FROM {tally} WHERE period_id = %s
         GROUP BY participant_id, dimension
         HAVING SUM(satisfied + basic + unsatisfied) > 0
-    ),
-    weighted AS (
-        SELECT pid, ch, dim, score, {_case("dim", dimension_weights)} AS dw, {_case("ch", channel_weights)} AS cw
-        FROM raw
-    ),
-    chan AS (
-        SELECT pid, ch, SUM(score * dw) / SUM(dw) AS score, MAX(cw) AS cw
-        FROM weighted GROUP BY pid, ch HAVING SUM(dw) > 0
-    )"""
+    ) raw"""
     return sql, [period.pk, period.pk]
 
 
@@ -79,23 +79,35 @@ def previous_period(period):
 
 @transaction.atomic
 def compute(period):
-    """Recompute every result of the period from its scores (the period's rules, not the scheme's)."""
+    """Recompute every result of the period from its scores (the period's rules, not the scheme's).
+
+    The scores are aggregated once into a temporary table (person, channel, dimension); the people's results
+    and the dimension results are both read from it. Every participant is written once: one without any
+    score gets empty results.
+    """
     participant, dimension_result = Participant._meta.db_table, DimensionResult._meta.db_table
     previous = previous_period(period)
     weighted_channels = sum(1 for w in period.channel_weights().values() if w > 0)
-    ctes, params = _ctes(period)
+    raw, params = _raw(period)
     pivot = ", ".join(f"MAX(CASE WHEN ch = '{c}' THEN score END) AS s_{c}" for c in Channel.values)
     # Nulls (nobody scored the person in a weighted channel) sort after everyone and get no rank.
     order = f"CASE WHEN c.composite IS NULL THEN 1 ELSE 0 END, ROUND(CAST(c.composite AS NUMERIC), {PRECISION}) DESC"
     with connection.cursor() as cursor:
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # sorts and hashes of ~10^5 rows stay in memory
+            # The planner would hash the million scores; reading them in group order from the covering index
+            # score_period_participant is about 40% faster. Only for this statement.
+            cursor.execute("SET LOCAL enable_hashagg = off")
+        cursor.execute(f"DROP TABLE IF EXISTS {RAW}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {RAW} AS {raw}", params)
+        if postgresql:
+            cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
         cursor.execute(
-            f"""UPDATE {participant} SET composite = NULL, score_org = NULL, score_township = NULL,
-                score_peer = NULL, score_survey = NULL, channels_missing = %s, rank_county = NULL,
-                rank_township = NULL, previous_rank = NULL WHERE period_id = %s""",
-            [False, period.pk],
-        )
-        cursor.execute(
-            f"""{ctes},
+            f"""WITH chan AS (
+                SELECT pid, ch, SUM(score * dw) / SUM(dw) AS score, MAX(cw) AS cw
+                FROM {RAW} GROUP BY pid, ch HAVING SUM(dw) > 0
+            ),
             comp AS (
                 SELECT pid,
                        SUM(CASE WHEN cw > 0 THEN score * cw END) / NULLIF(SUM(CASE WHEN cw > 0 THEN cw END), 0)
@@ -104,40 +116,42 @@ def compute(period):
                 FROM chan GROUP BY pid
             ),
             ranked AS (
-                SELECT c.pid, c.composite, c.weighted, c.s_org, c.s_township, c.s_peer, c.s_survey,
+                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, c.s_org, c.s_township, c.s_peer,
+                       c.s_survey,
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (PARTITION BY p.township_id ORDER BY {order}) END AS rt,
-                       prev.rank_county AS pr
-                FROM comp c
-                JOIN {participant} p ON p.id = c.pid
+                       CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr
+                FROM {participant} p
+                LEFT JOIN comp c ON c.pid = p.id
                 LEFT JOIN {participant} prev ON prev.period_id = %s AND prev.secretary_id = p.secretary_id
+                WHERE p.period_id = %s
             )
             UPDATE {participant} SET composite = ranked.composite, score_org = ranked.s_org,
                 score_township = ranked.s_township, score_peer = ranked.s_peer, score_survey = ranked.s_survey,
-                channels_missing = (ranked.weighted < %s), rank_county = ranked.rc, rank_township = ranked.rt,
-                previous_rank = ranked.pr
+                channels_missing = (ranked.scored IS NOT NULL AND ranked.weighted < %s), rank_county = ranked.rc,
+                rank_township = ranked.rt, previous_rank = ranked.pr
             FROM ranked WHERE {participant}.id = ranked.pid""",
-            [*params, previous.pk if previous else None, weighted_channels],
+            [previous.pk if previous else None, period.pk, weighted_channels],
         )
         cursor.execute(f"DELETE FROM {dimension_result} WHERE period_id = %s", [period.pk])
         cursor.execute(
-            f"""{ctes}
-            INSERT INTO {dimension_result} (participant_id, period_id, position, score)
+            f"""INSERT INTO {dimension_result} (participant_id, period_id, position, score)
             SELECT pid, %s, dim, SUM(score * cw) / SUM(cw)
-            FROM weighted WHERE cw > 0 GROUP BY pid, dim HAVING SUM(cw) > 0""",
-            [*params, period.pk],
+            FROM {RAW} WHERE cw > 0 GROUP BY pid, dim HAVING SUM(cw) > 0""",
+            [period.pk],
         )
+        cursor.execute(f"DROP TABLE {RAW}")
     Period.objects.filter(pk=period.pk).update(computed_at=timezone.now(), previous=previous)
     period.computed_at, period.previous = timezone.now(), previous
 
 
 def channel_dimension_scores(participant):
     """One person's score per channel and dimension (the detail page): {channel: {position: score}}."""
-    ctes, params = _ctes(participant.period)
+    raw, params = _raw(participant.period)
     with connection.cursor() as cursor:
-        cursor.execute(f"{ctes} SELECT ch, dim, score FROM raw WHERE pid = %s", [*params, participant.pk])
+        cursor.execute(f"SELECT ch, dim, score FROM ({raw}) raw WHERE pid = %s", [*params, participant.pk])
         table = {}
         for channel, dimension, score in cursor.fetchall():
             table.setdefault(channel, {})[dimension] = Decimal(str(score))

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from evaluations.models import Period, Score, SurveyTally
 from excel.models import ImportRecord
 from secretaries.models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
 from villages.models import Region, Village, VillageYearStat
@@ -23,6 +24,7 @@ from villages.services import region_create
 
 from .county import CountyBuilder
 from .db import Key, bulk
+from .evaluations import ensure_demo_evaluations
 from .places import (
     CITIES,
     CITY_DEPARTMENTS,
@@ -42,7 +44,8 @@ PROVINCE_VILLAGES = 69_000
 COUNTED = [
     ("行政区域", Region), ("村", Village), ("村年度数据", VillageYearStat), ("派出单位", DispatchUnit),
     ("第一书记", Secretary), ("派驻批次", Batch), ("派驻记录", Assignment), ("工作队", WorkTeam),
-    ("工作队队员", WorkTeam.members.through), ("用户", User), ("导入记录", ImportRecord),
+    ("工作队队员", WorkTeam.members.through), ("用户", User), ("导入记录", ImportRecord), ("考评周期", Period),
+    ("评分", Score), ("测评汇总", SurveyTally),
 ]
 
 
@@ -137,6 +140,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
     if scale not in SCALES:
         raise ValueError(f"未知规模 {scale}，可选：{'、'.join(SCALES)}")
     started = time.perf_counter()
+    today = today or datetime.date.today()
     before = counts()
     built = []
     with transaction.atomic():
@@ -144,9 +148,10 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
             log("数据库中已有行政区域（--if-empty），不生成演示数据，只重置演示账号。")
             county = home_county()
         else:
-            county = build(scale, seed, today or datetime.date.today(), built, log)
+            county = build(scale, seed, today, built, log)
         accounts = ensure_demo_users(county, log=log)
         ensure_demo_imports(county, accounts)
+        ensure_demo_evaluations(county, accounts, seed=seed, today=today, log=log)
     after = counts()
     elapsed = time.perf_counter() - started
     log(f"演示账号 {len(accounts)} 个已就绪（所在县：{county}），用 demo_logins 查看。")
