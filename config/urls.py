@@ -18,5 +18,7 @@ urlpatterns = [
     path("imports/", include("excel.urls")),
     path("", include("secretaries.urls")),
     path("", include("evaluations.urls")),
+    path("tasks/", include("tasks.urls")),
+    path("projects/", include("projects.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "villages",
     "excel",
     "secretaries",
+    "tasks",
+    "projects",
     "evaluations",
     "dashboards",
 ]
