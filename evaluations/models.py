@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from accounts.scoping import ScopedManager
-from secretaries.models import Secretary
+from secretaries.models import DispatchLevel, Secretary
 from villages.models import Region, Village
 
 SCORE_VALIDATORS = [
@@ -255,7 +255,7 @@ class Participant(models.Model):
     village = models.ForeignKey(Village, verbose_name="所驻村", on_delete=models.PROTECT, related_name="+")
     township = models.ForeignKey(Region, verbose_name="镇街", on_delete=models.PROTECT, related_name="+")
     unit_name = models.CharField("派出单位", max_length=100, blank=True)
-    dispatch_level = models.CharField("派驻层级", max_length=10, blank=True)
+    dispatch_level = models.CharField("派驻层级", max_length=10, blank=True, choices=DispatchLevel.choices)
 
     # Computed (scoring.compute); never typed in.
     composite = models.DecimalField("综合得分", max_digits=14, decimal_places=10, null=True, blank=True)

@@ -117,6 +117,52 @@ def period_open(period, *, user, request=None):
     return period
 
 
+def candidates(period):
+    """First-secretary assignments in the period's region that overlapped it, of people not yet on its roster:
+    someone recalled or rotated during the quarter can still be evaluated for it."""
+    return (
+        Assignment.objects.filter(role=Assignment.Duty.FIRST_SECRETARY,
+                                  village__region__path__startswith=period.region.path,
+                                  start_date__lte=period.end_date)
+        .exclude(end_date__lt=period.start_date)
+        .exclude(secretary__in=period.participants.values("secretary"))
+        .select_related("secretary__unit", "village__region__parent")
+        .order_by("village__region__path", "-start_date")
+    )
+
+
+@transaction.atomic
+def participant_add(period, assignment, *, user, request=None):
+    """Put someone who served in the period (see candidates) on its roster, for the village of that assignment."""
+    period = _lock_for_scoring(period)
+    if not candidates(period).filter(pk=assignment.pk).exists():
+        raise ValidationError("该派驻记录不在本周期内，或该同志已在参评名单中。")
+    person = Participant.objects.create(
+        period=period, secretary=assignment.secretary, village=assignment.village,
+        township_id=assignment.village.region.parent_id, unit_name=assignment.secretary.unit.name,
+        dispatch_level=assignment.dispatch_level)
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=person,
+                 changes={"period": period.label, "village": str(assignment.village)})
+    return person
+
+
+@transaction.atomic
+def participant_remove(period, participant, *, user, reason, request=None):
+    """Take someone off the roster — only while nobody has scored them, and with a reason."""
+    period = _lock_for_scoring(period)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError("请填写移出参评名单的理由。")
+    if (Score.objects.filter(participant=participant).exists()
+            or Score.objects.filter(rater=participant).exists()
+            or SurveyTally.objects.filter(participant=participant).exists()
+            or participant.survey_codes.exists() or participant.meetings.exists()):
+        raise ValidationError(f"{participant.secretary.name}已有评分、测评码或观摩互评会安排，不能移出参评名单。")
+    audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=participant,
+                 changes={"period": period.label, "reason": reason})
+    participant.delete()
+
+
 @transaction.atomic
 def period_lock(period, *, user, request=None):
     """评分中 → 已锁定: compute the results from the scores and freeze them."""

@@ -8,6 +8,7 @@ urlpatterns = [
     path("evaluations/", views.PeriodList.as_view(), name="period_list"),
     path("evaluations/new/", views.period_create, name="period_create"),
     path("evaluations/<int:pk>/", views.period_detail, name="period_detail"),
+    path("evaluations/<int:pk>/roster/", views.period_roster, name="period_roster"),
     path("evaluations/<int:pk>/do/<slug:action>/", views.period_action, name="period_action"),
     path("evaluations/<int:pk>/grid/<slug:channel>/", views.score_grid, name="score_grid"),
     path("evaluations/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),

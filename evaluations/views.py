@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import Role
 from accounts.views import ScopedListView
 from excel.writer import SheetSpec, xlsx_response
-from secretaries.models import DispatchLevel
+from secretaries.models import Assignment
 from villages.models import Region
 
 from . import access, scoring, services
@@ -156,6 +156,47 @@ def period_action(request, pk, action):
     except ValidationError as error:
         _messages(request, error)
     return redirect(period)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_roster(request, pk):
+    """参评名单: who is evaluated; county staff add someone who served in the period or take off the unscored."""
+    user = request.user
+    period = period_or_404(user, pk)
+    manages = access.manages(user, period)
+    people = (Participant.objects.for_user(user).filter(period=period)
+              .select_related("secretary", "township", "village__region").order_by("village__region__path", "pk"))
+    if request.method == "POST":
+        access.require_manager(user, period)
+        try:
+            if request.POST.get("action") == "add":
+                mine = services.candidates(period).filter(pk__in=Assignment.objects.for_user(user).values("pk"))
+                assignment = get_object_or_404(mine, pk=_int_or_404(request.POST.get("assignment")))
+                person = services.participant_add(period, assignment, user=user, request=request)
+                messages.success(request, f"已将{person.secretary.name}加入参评名单。")
+            else:
+                person = get_object_or_404(people, pk=_int_or_404(request.POST.get("participant")))
+                services.participant_remove(period, person, user=user, request=request,
+                                            reason=request.POST.get("reason", ""))
+                messages.success(request, f"已将{person.secretary.name}移出参评名单。")
+        except ValidationError as error:
+            _messages(request, error)
+        return redirect("evaluations:period_roster", pk=period.pk)
+    page = Paginator(people, 100).get_page(request.GET.get("page"))
+    candidates = []
+    if manages and period.is_scoring:
+        candidates = services.candidates(period).filter(pk__in=Assignment.objects.for_user(user).values("pk"))[:500]
+    return render(request, "evaluations/period_roster.html", {
+        "period": period, "page_obj": page, "paginator": page.paginator, "object_list": page.object_list,
+        "manages": manages, "candidates": candidates,
+    })
+
+
+def _int_or_404(text):
+    if text and text.isascii() and text.isdigit():
+        return int(text)
+    raise Http404("没有这条记录。")
 
 
 # Score grids -------------------------------------------------------------------------------------------------
@@ -351,10 +392,9 @@ def _number(value):
 def ranking_export(request, pk):
     period = period_or_404(request.user, pk)
     _filterset, results = _results(request, period)
-    levels = dict(DispatchLevel.choices)
     rows = (
         [p.rank_county, p.rank_township, p.change_label, p.secretary.name, p.unit_name, p.township.name,
-         p.village.region.name, levels.get(p.dispatch_level, ""), _number(p.score_org), _number(p.score_township),
+         p.village.region.name, p.get_dispatch_level_display(), _number(p.score_org), _number(p.score_township),
          _number(p.score_peer), _number(p.score_survey), _number(p.composite), "是" if p.channels_missing else ""]
         for p in _ranked(results).iterator(chunk_size=2000)
     )

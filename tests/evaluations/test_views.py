@@ -236,7 +236,8 @@ def _page_urls(world, period, people, meeting):
     return [reverse("evaluations:period_list"), period.get_absolute_url(), grid_url(period, "org", world.town_a),
             grid_url(period, "township", world.town_a), reverse("evaluations:ranking", args=[period.pk]),
             reverse("evaluations:ranking_export", args=[period.pk]), people[0].get_absolute_url(),
-            meeting.get_absolute_url(), reverse("evaluations:peer_grid", args=[meeting.pk, people[0].pk])]
+            meeting.get_absolute_url(), reverse("evaluations:peer_grid", args=[meeting.pk, people[0].pk]),
+            reverse("evaluations:period_roster", args=[period.pk])]
 
 
 def _counts(client, urls):
@@ -290,3 +291,35 @@ def test_a_secretary_sees_only_the_meetings_they_attend(world, scheme, extra_sec
     assert client.get(other.get_absolute_url()).status_code == 404
     assert client.get(own.get_absolute_url()).status_code == 200
     assert login(world.users.town_b).get(own.get_absolute_url()).status_code == 404
+
+
+def test_roster_add_someone_who_left_during_the_period_and_remove_the_unscored(world, period, login):
+    from secretaries.models import Assignment
+
+    from .. import factories as f
+
+    left = f.secretary(world.county, world.unit, "钱进")
+    f.assign(left, world.village_a2, world.batch, start=period.start_date, end=period.start_date.replace(day=20),
+             status=Assignment.Status.RECALLED)
+    client = login(world.users.admin)
+    url = reverse("evaluations:period_roster", args=[period.pk])
+    page = client.get(url).content.decode()
+    assert "钱进" in page and "召回" in page
+    assignment = Assignment.objects.get(secretary=left)
+    client.post(url, {"action": "add", "assignment": assignment.pk})
+    person = period.participants.get(secretary=left)
+    assert person.village == world.village_a2 and person.township == world.town_a
+    # Adding twice is refused (404: no longer a candidate), nothing duplicated.
+    assert client.post(url, {"action": "add", "assignment": assignment.pk}).status_code == 404
+    zhang = participant(period, world.sec_a)
+    services.save_grid(period, Channel.ORG, {zhang: five(80)}, user=None)
+    page = client.post(url, {"action": "remove", "participant": zhang.pk, "reason": "误列"}, follow=True)
+    assert "已有评分" in page.content.decode() and period.participants.filter(pk=zhang.pk).exists()
+    client.post(url, {"action": "remove", "participant": person.pk, "reason": "已调离"})
+    assert not period.participants.filter(pk=person.pk).exists()
+    assert AuditLog.objects.filter(action="delete", changes__reason="已调离").exists()
+    # A township official reads the roster of their own township only and cannot change it.
+    town = login(world.users.town_a)
+    assert "李娜" not in town.get(url).content.decode()
+    assert town.post(url, {"action": "remove", "participant": zhang.pk, "reason": "x"}).status_code == 403
+    assert login(world.users.admin_ls).get(url).status_code == 404
