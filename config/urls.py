@@ -20,5 +20,7 @@ urlpatterns = [
     path("", include("evaluations.urls")),
     path("tasks/", include("tasks.urls")),
     path("projects/", include("projects.urls")),
+    path("presence/", include("presence.urls")),
+    path("worklogs/", include("worklogs.urls")),
     path("", include("dashboards.urls")),
 ]

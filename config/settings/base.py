@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "secretaries",
     "tasks",
     "projects",
+    "presence",
+    "worklogs",
     "evaluations",
     "dashboards",
 ]
@@ -179,3 +181,8 @@ if os.environ.get("REDIS_URL"):
 # (seconds), further look-ups are refused with 429. A meeting hall behind one address may need a higher limit.
 SURVEY_MAX_FAILURES = int(os.environ.get("SURVEY_MAX_FAILURES", "10"))
 SURVEY_FAILURE_WINDOW = int(os.environ.get("SURVEY_FAILURE_WINDOW", "600"))
+
+# 红黄蓝 for assistance projects: the current stage late by more than PROJECT_YELLOW_DAYS days is yellow, by more
+# than PROJECT_RED_DAYS days red (微山: up to 30 days yellow, beyond that red).
+PROJECT_YELLOW_DAYS = int(os.environ.get("PROJECT_YELLOW_DAYS", "0"))
+PROJECT_RED_DAYS = int(os.environ.get("PROJECT_RED_DAYS", "30"))
