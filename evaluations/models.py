@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from accounts.scoping import ScopedManager
-from secretaries.models import DispatchLevel, Secretary
+from secretaries.models import Batch, DispatchLevel, Secretary
 from villages.models import Region, Village
 
 SCORE_VALIDATORS = [
@@ -70,12 +70,36 @@ class Scheme(models.Model):
                                       default=DEFAULT_CHANNEL_WEIGHTS[Channel.PEER], validators=WEIGHT_VALIDATORS)
     weight_survey = models.DecimalField("党员群众测评权重（%）", max_digits=5, decimal_places=2,
                                         default=DEFAULT_CHANNEL_WEIGHTS[Channel.SURVEY], validators=WEIGHT_VALIDATORS)
+    # Outcomes (三争, 夺旗晋星, 季度之星, yearly grades): the defaults are 金乡县's.
+    honour_count = models.PositiveSmallIntegerField(
+        "三争每项人数", default=3,
+        validators=[MinValueValidator(1, "至少为 1 人。"), MaxValueValidator(50, "最多 50 人。")])
+    flag_percent = models.DecimalField(
+        "夺旗比例（%）", max_digits=5, decimal_places=2, default=10, validators=WEIGHT_VALIDATORS,
+        help_text="每期综合得分前百分之几获得红旗（向下取整，至少 1 人；并列者一同获得）。")
+    flags_per_star = models.PositiveSmallIntegerField(
+        "晋一星所需红旗数", default=2, validators=[MinValueValidator(1, "至少为 1 面。")],
+        help_text="本派驻批次内同类考评周期累计的红旗数。")
+    max_stars = models.PositiveSmallIntegerField("最多星数", default=5)
+    quarter_star_count = models.PositiveSmallIntegerField("季度之星人数", default=3)
+    grade_basic = models.DecimalField("基本称职分数线", max_digits=5, decimal_places=2, default=60,
+                                      validators=SCORE_VALIDATORS)
+    grade_competent = models.DecimalField("称职分数线", max_digits=5, decimal_places=2, default=70,
+                                          validators=SCORE_VALIDATORS)
+    grade_excellent = models.DecimalField("优秀最低分", max_digits=5, decimal_places=2, default=85,
+                                          validators=SCORE_VALIDATORS)
+    excellent_quota = models.DecimalField(
+        "优秀比例上限（%）", max_digits=5, decimal_places=2, default=20, validators=WEIGHT_VALIDATORS,
+        help_text="按参评人数计算，向下取整；有人达到优秀分数线时至少 1 人。")
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = ScopedManager()
 
     scope_field = "region"
     scope_includes_ancestors = True
+
+    OUTCOME_FIELDS = ("honour_count", "flag_percent", "flags_per_star", "max_stars", "quarter_star_count",
+                      "grade_basic", "grade_competent", "grade_excellent", "excellent_quota")
 
     class Meta:
         verbose_name = "考评方案"
@@ -99,6 +123,9 @@ class Scheme(models.Model):
         total = sum(w or 0 for w in self.channel_weights().values())
         if total != 100:
             raise ValidationError(f"四个评价渠道的权重之和应为 100%，现在是 {total.normalize():f}%。")
+        basic, competent, excellent = self.grade_basic, self.grade_competent, self.grade_excellent
+        if None not in (basic, competent, excellent) and not basic < competent <= excellent:
+            raise ValidationError("等次分数线应满足：基本称职 < 称职 ≤ 优秀。")
 
     def rules(self):
         """The copy a period keeps: plain JSON, weights as strings so no precision is lost."""
@@ -109,6 +136,7 @@ class Scheme(models.Model):
             ],
             "channels": {channel: str(weight) for channel, weight in self.channel_weights().items()},
             "trim_min_raters": self.trim_min_raters,
+            "outcomes": {name: str(getattr(self, name)) for name in self.OUTCOME_FIELDS},
         }
 
 
@@ -242,6 +270,20 @@ class Period(models.Model):
     def trim_min_raters(self):
         return self.rules.get("trim_min_raters", DEFAULT_TRIM_MIN_RATERS)
 
+    def outcome(self, name):
+        """One outcome rule of the period's copy (periods opened before outcomes existed get the defaults)."""
+        value = self.rules.get("outcomes", {}).get(name)
+        if value is None:
+            value = Scheme._meta.get_field(name).default
+        return Decimal(str(value))
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    COMPETENT = "competent", "称职"
+    BASIC = "basic", "基本称职"
+    INCOMPETENT = "incompetent", "不称职"
+
 
 class Participant(models.Model):
     """参评人员: one first secretary in one period, with the village and township they served in then.
@@ -267,6 +309,13 @@ class Participant(models.Model):
     rank_county = models.PositiveIntegerField("县排名", null=True, blank=True)
     rank_township = models.PositiveIntegerField("镇排名", null=True, blank=True)
     previous_rank = models.PositiveIntegerField("上期县排名", null=True, blank=True)
+    flag = models.BooleanField("红旗", default=False)
+    stars = models.PositiveSmallIntegerField("星级", default=0)
+    grade = models.CharField("年度等次", max_length=12, choices=Grade.choices, blank=True)
+    grade_pending = models.BooleanField("优秀待定", default=False,
+                                        help_text="并列者同时计入会超过优秀比例：由县委组织部决定。")
+    batch = models.ForeignKey(Batch, verbose_name="派驻批次", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", help_text="累计红旗晋星按批次计算。")
 
     objects = ScopedManager()
 
@@ -301,6 +350,10 @@ class Participant(models.Model):
         return self.previous_rank - self.rank_county
 
     @property
+    def stars_text(self):
+        return "★" * self.stars
+
+    @property
     def change_label(self):
         if self.rank_county is None:
             return ""
@@ -332,6 +385,53 @@ class DimensionResult(models.Model):
 
     def __str__(self):
         return f"{self.participant_id}·{self.position}: {self.score}"
+
+
+class Honour(models.Model):
+    """三争 and 季度之星: nominated by rule when results are computed, confirmed (or changed, with a written reason)
+    by county staff before publication. `basis` is the score the rule ranked on, so every honour can be traced."""
+
+    class Kind(models.TextChoices):
+        CONDUCT = "conduct", "工作作风争先进"
+        RESULTS = "results", "工作实绩争贡献"
+        REPUTATION = "reputation", "工作评价争口碑"
+        QUARTER_STAR = "quarter_star", "季度之星"
+
+    BASIS = {
+        Kind.CONDUCT: "组织考评得分（无在岗通报者）",
+        Kind.RESULTS: "发展、服务两项维度得分的平均",
+        Kind.REPUTATION: "党员群众测评得分",
+        Kind.QUARTER_STAR: "综合得分",
+    }
+
+    period = models.ForeignKey(Period, verbose_name="考评周期", on_delete=models.CASCADE, related_name="honours")
+    participant = models.ForeignKey(Participant, verbose_name="获得者", on_delete=models.CASCADE,
+                                    related_name="honours")
+    kind = models.CharField("荣誉", max_length=14, choices=Kind.choices)
+    basis = models.DecimalField("依据得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    by_rule = models.BooleanField("按规则提名", default=True)
+    reason = models.CharField("调整理由", max_length=200, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+
+    objects = ScopedManager()
+
+    scope_field = "participant__village__region"
+    scope_personal = {Role.SECRETARY: "participant__secretary__user",
+                      Role.UNIT_CONTACT: "participant__secretary__unit__contacts"}
+
+    class Meta:
+        verbose_name = "三争荣誉"
+        verbose_name_plural = "三争荣誉"
+        ordering = ["period", "kind", "-basis", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "kind", "participant"], name="honour_unique",
+                                    violation_error_message="该同志已获得本周期的这项荣誉。"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.participant}"
 
 
 class PeerMeeting(models.Model):

@@ -24,7 +24,8 @@ def percent(value):
 class SchemeForm(ScopedModelForm):
     class Meta:
         model = Scheme
-        fields = ("name", "note", "trim_min_raters", "weight_org", "weight_township", "weight_peer", "weight_survey")
+        fields = ("name", "note", "trim_min_raters", "weight_org", "weight_township", "weight_peer", "weight_survey",
+                  *Scheme.OUTCOME_FIELDS)
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self):

@@ -96,6 +96,7 @@ class SchemeUpdate(SchemeMixin, ScopedUpdateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("dimensions", DimensionFormSet(instance=self.object, prefix="dimensions"))
+        kwargs["outcome_fields"] = Scheme.OUTCOME_FIELDS
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):

@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import outcomes
 from .models import Channel, DimensionResult, Participant, Period, Score, SurveyTally
 
 PRECISION = 6  # ranks compare composites at this many decimals, so float noise never splits a tie
@@ -143,6 +144,7 @@ def compute(period):
             [period.pk],
         )
         cursor.execute(f"DROP TABLE {RAW}")
+        outcomes.apply(period, cursor)
     Period.objects.filter(pk=period.pk).update(computed_at=timezone.now(), previous=previous)
     period.computed_at, period.previous = timezone.now(), previous
 

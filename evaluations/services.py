@@ -19,6 +19,7 @@ from .models import (
     Answer,
     Channel,
     Dimension,
+    Grade,
     Participant,
     PeerMeeting,
     Period,
@@ -105,7 +106,7 @@ def period_open(period, *, user, request=None):
     validate_rules(rules)
     participants = [
         Participant(period=period, secretary=a.secretary, village=a.village, township_id=a.village.region.parent_id,
-                    unit_name=a.secretary.unit.name, dispatch_level=a.dispatch_level)
+                    unit_name=a.secretary.unit.name, dispatch_level=a.dispatch_level, batch_id=a.batch_id)
         for a in roster(period)
     ]
     if not participants:
@@ -140,7 +141,7 @@ def participant_add(period, assignment, *, user, request=None):
     person = Participant.objects.create(
         period=period, secretary=assignment.secretary, village=assignment.village,
         township_id=assignment.village.region.parent_id, unit_name=assignment.secretary.unit.name,
-        dispatch_level=assignment.dispatch_level)
+        dispatch_level=assignment.dispatch_level, batch_id=assignment.batch_id)
     audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=person,
                  changes={"period": period.label, "village": str(assignment.village)})
     return person
@@ -200,6 +201,10 @@ def period_publish(period, *, user, request=None):
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != Period.Status.LOCKED:
         raise ValidationError("请先锁定考评周期，核对计算结果后再发布。")
+    if period.honours.filter(confirmed_at__isnull=True).exists():
+        raise ValidationError("三争荣誉和季度之星的提名尚未确认，请先确认（或调整）后再发布。")
+    if period.participants.filter(grade_pending=True).exists():
+        raise ValidationError("有并列者的“优秀”等次待定，请先决定后再发布。")
     _status_change(period, user, request, Period.Status.PUBLISHED, published_at=timezone.now())
     return period
 
@@ -269,6 +274,69 @@ def save_grid(period, channel, rows, *, user, request=None, meeting=None, rater=
         audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=participant,
                      changes={"channel": label, "scores": [_plain(before), _plain(after)]})
     return len(changed)
+
+
+def _lock_frozen(period):
+    """Outcomes are decided on a locked, unpublished period: hold its row while deciding."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.LOCKED:
+        raise ValidationError("只有已锁定、尚未发布的考评周期可以确认荣誉和等次。")
+    return period
+
+
+@transaction.atomic
+def honours_confirm(period, *, user, request=None):
+    """County staff confirm the nominations as they stand (after any changes)."""
+    period = _lock_frozen(period)
+    now = timezone.now()
+    count = period.honours.filter(confirmed_at__isnull=True).update(confirmed_at=now, confirmed_by=user)
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period,
+                 changes={"honours": f"确认三争荣誉和季度之星提名 {count} 项"})
+    return count
+
+
+@transaction.atomic
+def honour_change(period, honour, replacement, *, user, reason, request=None):
+    """Give an honour to someone other than the rule's nominee, with a written reason (audited)."""
+    period = _lock_frozen(period)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": "请填写调整理由（至少 4 个字）。"})
+    if replacement.period_id != period.pk or honour.period_id != period.pk:
+        raise ValidationError("只能在本周期的参评人员中调整。")
+    if period.honours.filter(kind=honour.kind, participant=replacement).exists():
+        raise ValidationError(f"{replacement.secretary.name}已获得这项荣誉。")
+    before = honour.participant.secretary.name
+    honour.participant, honour.by_rule, honour.reason = replacement, False, reason
+    honour.basis = None
+    honour.confirmed_at, honour.confirmed_by = timezone.now(), user
+    honour.save()
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period,
+                 changes={"honour": honour.get_kind_display(), "from": before, "to": replacement.secretary.name,
+                          "reason": reason})
+    return honour
+
+
+@transaction.atomic
+def grades_decide(period, excellent, *, user, request=None):
+    """Decide the 优秀待定 ties: `excellent` of them become 优秀, the rest 称职 — within the quota."""
+    period = _lock_frozen(period)
+    pending = list(period.participants.filter(grade_pending=True))
+    chosen = {p.pk for p in excellent}
+    if not chosen <= {p.pk for p in pending}:
+        raise ValidationError("只能在待定人员中选择。")
+    ranked = period.participants.filter(rank_county__isnull=False).count()
+    quota = max(1, int(ranked * period.outcome("excellent_quota") / 100))
+    already = period.participants.filter(grade=Grade.EXCELLENT).count()
+    if already + len(chosen) > quota:
+        raise ValidationError(f"优秀比例上限为 {quota} 人，已有 {already} 人，最多还能选 {quota - already} 人。")
+    for person in pending:
+        person.grade = Grade.EXCELLENT if person.pk in chosen else Grade.COMPETENT
+        person.grade_pending = False
+    Participant.objects.bulk_update(pending, ["grade", "grade_pending"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period,
+                 changes={"grades": "；".join(f"{p.secretary.name}：{p.get_grade_display()}" for p in pending)})
+    return pending
 
 
 def _plain(values):

@@ -118,6 +118,12 @@ def period_detail(request, pk):
         "may_enter_org": access.may_enter(user, Channel.ORG) and manages,
         "may_enter_township": access.may_enter(user, Channel.TOWNSHIP),
         "reopen_form": ReopenForm(),
+        "honours": (period.honours.select_related("participant__secretary", "participant__township")
+                    .order_by("kind", "-basis", "pk") if manages and period.is_frozen else []),
+        "pending": (period.participants.filter(grade_pending=True).select_related("secretary")
+                    if manages and period.status == Period.Status.LOCKED else []),
+        "everyone": (period.participants.select_related("secretary").order_by("rank_county", "pk")
+                     if manages and period.status == Period.Status.LOCKED else []),
         "codes": (SurveyCode.objects.filter(period=period).aggregate(
             total=Count("pk"), used=Count("pk", filter=Q(used_at__isnull=False))) if manages else None),
     }
@@ -126,6 +132,7 @@ def period_detail(request, pk):
 
 ACTIONS = {
     "open": (services.period_open, "已开启评分：参评名单已生成，考评规则已从方案复制到本周期。"),
+    "confirm": (services.honours_confirm, "已确认三争荣誉和季度之星名单。"),
     "lock": (services.period_lock, "已锁定并计算结果。锁定后不能再录入分数。"),
     "publish": (services.period_publish, "已发布考评结果：镇街和第一书记本人现在可以查看。"),
 }
@@ -197,6 +204,39 @@ def _int_or_404(text):
     if text and text.isascii() and text.isdigit():
         return int(text)
     raise Http404("没有这条记录。")
+
+
+@require_POST
+@login_required
+def honour_change(request, pk, honour):
+    """Give an honour to someone other than the rule's nominee (a reason is required)."""
+    user = request.user
+    period = period_or_404(user, pk)
+    access.require_manager(user, period)
+    honour = get_object_or_404(period.honours.all(), pk=honour)
+    replacement = get_object_or_404(period.participants.all(), pk=_int_or_404(request.POST.get("participant")))
+    try:
+        services.honour_change(period, honour, replacement, user=user, request=request,
+                               reason=request.POST.get("reason", ""))
+        messages.success(request, f"已将“{honour.get_kind_display()}”调整为{replacement.secretary.name}。")
+    except ValidationError as error:
+        _messages(request, error)
+    return redirect(period)
+
+
+@require_POST
+@login_required
+def grades_decide(request, pk):
+    user = request.user
+    period = period_or_404(user, pk)
+    access.require_manager(user, period)
+    chosen = period.participants.filter(pk__in=[_int_or_404(v) for v in request.POST.getlist("excellent")])
+    try:
+        services.grades_decide(period, list(chosen), user=user, request=request)
+        messages.success(request, "已决定待定人员的年度等次。")
+    except ValidationError as error:
+        _messages(request, error)
+    return redirect(period)
 
 
 # Score grids -------------------------------------------------------------------------------------------------
@@ -342,7 +382,7 @@ def _results(request, period):
 
 
 def _ranked(queryset):
-    return (queryset.select_related("secretary", "township", "village__region")
+    return (queryset.select_related("secretary", "township", "village__region").prefetch_related("honours")
             .order_by(F("rank_county").asc(nulls_last=True), "secretary__name", "pk"))
 
 
@@ -381,7 +421,8 @@ def ranking(request, pk):
 
 
 RANKING_HEADERS = ("县排名", "镇排名", "位次进退", "姓名", "派出单位", "镇街", "村", "派驻层级",
-                   "组织考评", "镇街点评", "观摩互评", "党员群众测评", "综合得分", "渠道缺失")
+                   "组织考评", "镇街点评", "观摩互评", "党员群众测评", "综合得分", "渠道缺失", "红旗", "星级", "等次",
+                   "荣誉")
 
 
 def _number(value):
@@ -395,7 +436,9 @@ def ranking_export(request, pk):
     rows = (
         [p.rank_county, p.rank_township, p.change_label, p.secretary.name, p.unit_name, p.township.name,
          p.village.region.name, p.get_dispatch_level_display(), _number(p.score_org), _number(p.score_township),
-         _number(p.score_peer), _number(p.score_survey), _number(p.composite), "是" if p.channels_missing else ""]
+         _number(p.score_peer), _number(p.score_survey), _number(p.composite), "是" if p.channels_missing else "",
+         "红旗" if p.flag else "", p.stars or None, p.get_grade_display() + ("（待定）" if p.grade_pending else ""),
+         "、".join(h.get_kind_display() for h in p.honours.all())]
         for p in _ranked(results).iterator(chunk_size=2000)
     )
     sheet = SheetSpec(f"{period.label}排名", RANKING_HEADERS, rows, widths={4: 24, 5: 12, 6: 12})
@@ -452,5 +495,6 @@ def result_detail(request, pk):
         "radar": radar(dimensions, [("县平均", "avg", [averages.get(i) for i in positions]),
                                     (person.secretary.name, "mine", [mine.get(i) for i in positions])]),
         "raters": raters, "responses": sum(sum(r) for r in responses),
+        "honours": person.honours.all(),
         "back": reverse("evaluations:ranking", args=[period.pk]),
     })

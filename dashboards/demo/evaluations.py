@@ -49,6 +49,7 @@ def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
         scored += demo.score(period)
         services.period_lock(period, user=admin)
         if kind == Period.Kind.QUARTER:
+            services.honours_confirm(period, user=admin)
             services.period_publish(period, user=admin)
     log(f"考评演示数据：{county.name}{year}年四个季度（已发布）和年度（已锁定，待发布），评分 {scored} 条。")
 
@@ -70,7 +71,7 @@ def take_roster_of_the_time(period):
     present = set(period.participants.values_list("secretary_id", flat=True))
     Participant.objects.bulk_create([
         Participant(period=period, secretary=a.secretary, village=a.village, township_id=a.village.region.parent_id,
-                    unit_name=a.secretary.unit.name, dispatch_level=a.dispatch_level)
+                    unit_name=a.secretary.unit.name, dispatch_level=a.dispatch_level, batch_id=a.batch_id)
         for secretary_id, a in serving.items() if secretary_id not in present
     ])
 

@@ -96,12 +96,17 @@ def test_a_county_runs_a_whole_period(world, scheme, extra_secretaries, page, li
     page.goto(f"{live_server.url}{period.get_absolute_url()}")
     page.click("button:has-text('锁定并计算')")
     assert "已锁定" in page.locator("h1").inner_text()
+    # The rules nominated the 三争 and 季度之星; the county confirms them before publishing.
+    assert "季度之星" in page.locator("main").inner_text()
+    page.click("button:has-text('确认荣誉名单')")
+    assert "已确认三争荣誉" in page.locator(".messages").inner_text()
     page.click("button:has-text('发布结果')")
     assert "已发布" in page.locator("h1").inner_text()
     page.click("text=考评排名")
     first = page.locator("#ranking tbody tr").nth(0).inner_text()
     # 张伟: org 95, township 90, survey 100, no peer score → (0.4×95 + 0.3×90 + 0.15×100) / 0.85 = 94.12
     assert "张伟" in first and "94.12" in first and "渠道缺失" in first
+    assert "🚩" in first and "季度之星" in first  # top 10 % of 7 rounds to the one flag
     second = page.locator("#ranking tbody tr").nth(1).inner_text()
     # The other five: org 80 and peer 85 from one rater → (0.4×80 + 0.15×85) / 0.55 = 81.36, tied at rank 2.
     assert "81.36" in second and second.split()[0] == "2"

@@ -23,6 +23,7 @@ def edit_form(scheme, **changes):
         "name": scheme.name, "note": scheme.note, "trim_min_raters": scheme.trim_min_raters,
         "weight_org": scheme.weight_org, "weight_township": scheme.weight_township,
         "weight_peer": scheme.weight_peer, "weight_survey": scheme.weight_survey,
+        **{name: getattr(scheme, name) for name in Scheme.OUTCOME_FIELDS},
         "dimensions-TOTAL_FORMS": len(dimensions), "dimensions-INITIAL_FORMS": len(dimensions),
         "dimensions-MIN_NUM_FORMS": 0, "dimensions-MAX_NUM_FORMS": 10,
     }
@@ -257,3 +258,14 @@ def test_an_unused_scheme_is_deleted_with_its_dimensions_and_audited(world, logi
 def test_a_leader_may_not_delete(world, login, scheme):
     assert login(world.users.leader).post(url("scheme_delete", scheme)).status_code == 403
     assert Scheme.objects.filter(pk=scheme.pk).exists()
+
+
+def test_outcome_rules_are_edited_with_the_scheme(world, scheme, login):
+    client = login(world.users.admin)
+    page = client.get(url("scheme_update", scheme)).content.decode()
+    assert "优秀比例上限" in page and "夺旗比例" in page
+    response = client.post(url("scheme_update", scheme), edit_form(scheme, grade_basic="75"))
+    assert "等次分数线应满足" in response.content.decode()
+    client.post(url("scheme_update", scheme), edit_form(scheme, excellent_quota="15"))
+    scheme.refresh_from_db()
+    assert scheme.excellent_quota == 15

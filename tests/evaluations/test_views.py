@@ -159,6 +159,7 @@ def test_results_are_hidden_until_published(world, period, login):
         assert login(user).get(ranking).status_code == 403
         assert login(user).get(zhang.get_absolute_url()).status_code in (403, 404)
 
+    services.honours_confirm(period, user=world.users.admin)
     services.period_publish(period, user=world.users.admin)
     page = login(world.users.town_a).get(ranking).content.decode()
     assert "张伟" in page and "李娜" not in page
@@ -228,6 +229,7 @@ def _scored_period(world, scheme, number):
         services.save_grid(period, Channel.PEER, {m: five(85) for m in members if m != rater}, user=None,
                            rater=rater, meeting=meeting)
     services.period_lock(period, user=world.users.admin)
+    services.honours_confirm(period, user=world.users.admin)
     services.period_publish(period, user=world.users.admin)
     return period, people, meeting
 

@@ -1,0 +1,153 @@
+"""夺旗晋星, yearly grades under the quota, 三争 and 季度之星 nominations, and the confirmation before publication."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import AuditLog
+from evaluations import scoring, services
+from evaluations.models import Channel, Grade, Honour, Period, SurveyTally
+
+from .conftest import D, five, open_period, participant
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ["张伟", "刘洋", "陈静", "杨帆", "黄磊", "周敏", "李娜"]
+
+
+def people(period):
+    return {p.secretary.name: p for p in period.participants.select_related("secretary")}
+
+
+def org(period, scores):
+    """组织考评 only: the composite is the org score (the only channel)."""
+    crowd = people(period)
+    services.save_grid(period, Channel.ORG, {crowd[name]: five(value) for name, value in scores.items()}, user=None)
+    return crowd
+
+
+def fetched(period):
+    return {p.secretary.name: p for p in period.participants.select_related("secretary")}
+
+
+def set_rules(scheme, **rules):
+    for name, value in rules.items():
+        setattr(scheme, name, value)
+    scheme.full_clean()
+    scheme.save()
+
+
+def test_flags_go_to_the_top_share_and_ties_at_the_boundary(world, scheme, extra_secretaries):
+    set_rules(scheme, flag_percent=Decimal(30))  # 7 people → 2 flags, plus anyone tied with the 2nd
+    period = open_period(world, scheme)
+    org(period, dict(zip(NAMES, [95, 90, 90, 85, 80, 75, 70], strict=True)))
+    scoring.compute(period)
+    flagged = {name for name, p in fetched(period).items() if p.flag}
+    assert flagged == {"张伟", "刘洋", "陈静"}
+
+
+def test_at_least_one_flag(world, scheme, period):
+    org(period, {"张伟": 80, "李娜": 70})  # 10 % of 2 rounds down to 0: still one flag
+    scoring.compute(period)
+    assert [name for name, p in fetched(period).items() if p.flag] == ["张伟"]
+
+
+def test_stars_count_flags_of_the_same_kind_within_the_batch(world, scheme):
+    set_rules(scheme, flags_per_star=2)
+    stars = []
+    for number in (1, 2, 3):
+        quarter = open_period(world, scheme, number=number)
+        org(quarter, {"张伟": 90, "李娜": 70})
+        services.period_lock(quarter, user=world.users.admin)
+        stars.append(fetched(quarter)["张伟"].stars)
+    year = open_period(world, scheme, kind=Period.Kind.YEAR)
+    org(year, {"张伟": 90, "李娜": 70})
+    scoring.compute(year)
+    assert stars == [0, 1, 1]  # 1 flag → 0, 2 → 1, 3 → 1
+    assert fetched(year)["张伟"].stars == 0  # the year's flags are counted among years only
+
+
+def test_year_grades_and_the_excellent_quota(world, scheme, extra_secretaries):
+    set_rules(scheme, excellent_quota=Decimal(40))  # 7 ranked → at most 2 优秀
+    period = open_period(world, scheme, kind=Period.Kind.YEAR)
+    org(period, dict(zip(NAMES, [95, 90, 90, 86, 80, 65, 55], strict=True)))
+    services.period_lock(period, user=world.users.admin)
+    result = fetched(period)
+    grades = {name: (p.grade, p.grade_pending) for name, p in result.items()}
+    assert grades["张伟"] == (Grade.EXCELLENT, False)
+    # 刘洋 and 陈静 tie for places 2–3: both would cross the quota of 2, so neither is 优秀 automatically.
+    assert grades["刘洋"] == (Grade.COMPETENT, True) and grades["陈静"] == (Grade.COMPETENT, True)
+    assert grades["杨帆"] == (Grade.COMPETENT, False)  # 86 ≥ 85 but beyond the quota
+    assert grades["黄磊"] == (Grade.COMPETENT, False)
+    assert grades["周敏"] == (Grade.BASIC, False)
+    assert grades["李娜"] == (Grade.INCOMPETENT, False)
+
+    services.honours_confirm(period, user=world.users.admin)
+    with pytest.raises(ValidationError, match="待定"):
+        services.period_publish(period, user=world.users.admin)
+    with pytest.raises(ValidationError, match="最多还能选 1 人"):
+        services.grades_decide(period, [result["刘洋"], result["陈静"]], user=world.users.admin)
+    services.grades_decide(period, [result["陈静"]], user=world.users.admin)
+    after = fetched(period)
+    assert (after["陈静"].grade, after["刘洋"].grade) == (Grade.EXCELLENT, Grade.COMPETENT)
+    services.period_publish(period, user=world.users.admin)
+
+
+def test_one_excellent_when_the_quota_rounds_to_zero(world, scheme, period):
+    period.kind = Period.Kind.YEAR  # two people: 20 % rounds down to 0, yet someone reached 85
+    period.save()
+    org(period, {"张伟": 88, "李娜": 72})
+    scoring.compute(period)
+    assert fetched(period)["张伟"].grade == Grade.EXCELLENT
+
+
+def test_honours_are_nominated_by_their_rules(world, scheme, extra_secretaries):
+    set_rules(scheme, honour_count=2, quarter_star_count=1)
+    period = open_period(world, scheme)
+    crowd = people(period)
+    # 组织考评: 刘洋 and 陈静 best; 发展/服务 (positions 2 and 4): 杨帆 and 黄磊 best; survey: 周敏 and 李娜.
+    services.save_grid(period, Channel.ORG, {crowd["刘洋"]: D(99, 95, 99, 95, 99), crowd["陈静"]: five(98),
+                                             crowd["张伟"]: five(90),
+                                             crowd["杨帆"]: D(60, 100, 60, 100, 60),
+                                             crowd["黄磊"]: D(60, 99, 60, 99, 60),
+                                             crowd["周敏"]: five(50), crowd["李娜"]: five(50)}, user=None)
+    for name, satisfied in (("周敏", 30), ("李娜", 29), ("张伟", 10)):
+        SurveyTally.objects.bulk_create(
+            SurveyTally(period=period, participant=crowd[name], dimension=d, source="import", satisfied=satisfied,
+                        unsatisfied=30 - satisfied) for d in range(1, 6))
+    scoring.compute(period)
+    nominated = {}
+    for honour in Honour.objects.filter(period=period).select_related("participant__secretary"):
+        nominated.setdefault(honour.kind, set()).add(honour.participant.secretary.name)
+    assert nominated[Honour.Kind.CONDUCT] == {"刘洋", "陈静"}
+    assert nominated[Honour.Kind.RESULTS] == {"杨帆", "黄磊"}
+    assert nominated[Honour.Kind.REPUTATION] == {"周敏", "李娜"}
+    assert len(nominated[Honour.Kind.QUARTER_STAR]) == 1
+
+
+def test_publication_waits_for_confirmed_honours_and_a_change_needs_a_reason(world, scheme):
+    set_rules(scheme, honour_count=1)
+    period = open_period(world, scheme)
+    org(period, {"张伟": 90, "李娜": 80})
+    services.period_lock(period, user=world.users.admin)
+    with pytest.raises(ValidationError, match="尚未确认"):
+        services.period_publish(period, user=world.users.admin)
+    honour = period.honours.get(kind=Honour.Kind.CONDUCT)
+    assert honour.participant.secretary == world.sec_a and honour.by_rule
+    li = participant(period, world.sec_b)
+    with pytest.raises(ValidationError):
+        services.honour_change(period, honour, li, user=world.users.admin, reason="")
+    services.honour_change(period, honour, li, user=world.users.admin, reason="群众来信反映突出事迹")
+    honour.refresh_from_db()
+    assert honour.participant == li and not honour.by_rule and honour.basis is None
+    assert AuditLog.objects.filter(changes__reason="群众来信反映突出事迹").exists()
+    services.honours_confirm(period, user=world.users.admin)
+    services.period_publish(period, user=world.users.admin)
+    assert Period.objects.get(pk=period.pk).is_published
+
+
+def test_rules_copy_into_the_period(world, scheme, period):
+    set_rules(scheme, honour_count=7)
+    assert period.outcome("honour_count") == 3  # the period keeps what it opened with
+    assert Period.objects.get(pk=period.pk).rules["outcomes"]["flag_percent"] == "10.00"
