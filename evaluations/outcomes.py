@@ -30,7 +30,7 @@ def excluded_from_conduct(period):
     return list(notified_secretaries(period.start_date, period.end_date))
 
 
-def apply(period, cursor):
+def apply(period, cursor, *, nominate=True):
     participant = Participant._meta.db_table
     ranked = Participant.objects.filter(period=period, rank_county__isnull=False).count()
     flag_cut = max(1, math.floor(ranked * period.outcome("flag_percent") / 100)) if ranked else 0
@@ -57,7 +57,8 @@ def apply(period, cursor):
     )
     if period.kind == Period.Kind.YEAR:
         _grades(period, cursor, ranked)
-    _honours(period, cursor)
+    if nominate:
+        _honours(period, cursor)
 
 
 def _grades(period, cursor, ranked):

@@ -79,8 +79,10 @@ def previous_period(period):
 
 
 @transaction.atomic
-def compute(period):
+def compute(period, *, nominate=True):
     """Recompute every result of the period from its scores (the period's rules, not the scheme's).
+
+    `nominate=False` (recomputing a published period after an accepted appeal) keeps the confirmed honours.
 
     The scores are aggregated once into a temporary table (person, channel, dimension); the people's results
     and the dimension results are both read from it. Every participant is written once: one without any
@@ -144,7 +146,7 @@ def compute(period):
             [period.pk],
         )
         cursor.execute(f"DROP TABLE {RAW}")
-        outcomes.apply(period, cursor)
+        outcomes.apply(period, cursor, nominate=nominate)
     Period.objects.filter(pk=period.pk).update(computed_at=timezone.now(), previous=previous)
     period.computed_at, period.previous = timezone.now(), previous
 
