@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from accounts.scoping import ScopedManager
 
 
@@ -47,6 +48,8 @@ class ImportRecord(models.Model):
     objects = ScopedManager()
 
     scope_field = "region"
+    # Secretaries import their own task lists: each sees only their own uploads, not their colleagues'.
+    scope_personal = {Role.SECRETARY: "user", Role.UNIT_CONTACT: "user"}
 
     class Meta:
         verbose_name = "导入记录"
