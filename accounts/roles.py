@@ -22,6 +22,10 @@ ROLE_EXTRA_ACTIONS = {
         "villageyearstat": {"add", "change"},
         "secretary": {"change"},
     },
+    Role.SECRETARY: {
+        "worklog": {"add", "change", "delete"}, "servicerecord": {"add", "change", "delete"},
+        "summary": {"add", "change"},
+    },
 }
 # Models a role may not even view (the audit log and user accounts are the county's business).
 HIDDEN_FROM_NON_ADMINS = {"auditlog", "user"}

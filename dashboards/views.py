@@ -5,9 +5,12 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from accounts.scoping import PERSONAL_ROLES
+from projects import reports as project_reports
 from secretaries.models import DispatchUnit, Secretary
+from tasks import reports as task_reports
 from villages.filters import area_level
 from villages.models import Region
+from worklogs import reports as worklog_reports
 
 from . import reports
 
@@ -45,5 +48,8 @@ def county(request):
         "areas": areas,
         "area_label": Region.Level(area_level(user)).label,
         "deadlines": reports.deadlines(user),
+        "tasks": task_reports.county_figures(user),
+        "projects": project_reports.county_figures(user),
+        "logs": worklog_reports.county_figures(user),
     }
     return render(request, "dashboards/county.html", context)

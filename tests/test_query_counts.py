@@ -27,6 +27,8 @@ PAGES = [
     "admin:villages_villageyearstat_add",
 ]
 MAX_QUERIES = 14
+# The dashboard gathers a few fixed queries from each part of the programme (tasks, projects, presence, logs).
+PAGE_MAX_QUERIES = {"dashboards:county": 32}
 MAX_OBJECT_PAGE_QUERIES = 28  # admin change forms: one query per choice list and inline
 
 
@@ -60,7 +62,7 @@ def test_query_count_does_not_grow_with_rows(world, login, url_name, role, djang
     count(client, url)  # warm per-process caches (content types, permissions) first
     small = count(client, url)
     grow(world, 12)
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(PAGE_MAX_QUERIES.get(url_name, MAX_QUERIES)):
         large = count(client, url)
     assert large == small
 

@@ -186,3 +186,13 @@ SURVEY_FAILURE_WINDOW = int(os.environ.get("SURVEY_FAILURE_WINDOW", "600"))
 # than PROJECT_RED_DAYS days red (微山: up to 30 days yellow, beyond that red).
 PROJECT_YELLOW_DAYS = int(os.environ.get("PROJECT_YELLOW_DAYS", "0"))
 PROJECT_RED_DAYS = int(os.environ.get("PROJECT_RED_DAYS", "30"))
+
+# 民情日记, 办实事 records and weekly/monthly reflections: a secretary may write or correct one up to this many days
+# after its date (the end of its week or month); later the entry stands as written.
+WORKLOG_EDIT_DAYS = int(os.environ.get("WORKLOG_EDIT_DAYS", "7"))
+
+# 在岗在位: a secretary found 不在岗 at this many consecutive spot checks is put on a county notice draft (微山:
+# 连续3次); approved leave days per year above PRESENCE_MAX_LEAVE_DAYS are flagged on the leave pages.
+PRESENCE_ABSENCE_RUN = int(os.environ.get("PRESENCE_ABSENCE_RUN", "3"))
+PRESENCE_MAX_LEAVE_DAYS = int(os.environ.get("PRESENCE_MAX_LEAVE_DAYS", "30"))
+PRESENCE_DEFAULT_RATE = float(os.environ.get("PRESENCE_DEFAULT_RATE", "0.2"))

@@ -18,9 +18,12 @@ from accounts.models import User
 from accounts.roles import Role
 from evaluations.models import Period, Score, SurveyTally
 from excel.models import ImportRecord
+from projects.models import Asset, Project
 from secretaries.models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
+from tasks.models import Plan, TaskItem
 from villages.models import Region, Village, VillageYearStat
 from villages.services import region_create
+from worklogs.models import ServiceRecord, WorkLog
 
 from .county import CountyBuilder
 from .db import Key, bulk
@@ -49,7 +52,9 @@ COUNTED = [
     ("行政区域", Region), ("村", Village), ("村年度数据", VillageYearStat), ("派出单位", DispatchUnit),
     ("第一书记", Secretary), ("派驻批次", Batch), ("派驻记录", Assignment), ("工作队", WorkTeam),
     ("工作队队员", WorkTeam.members.through), ("用户", User), ("导入记录", ImportRecord), ("考评周期", Period),
-    ("评分", Score), ("测评汇总", SurveyTally),
+    ("评分", Score), ("测评汇总", SurveyTally), ("帮扶项目", Project), ("项目资产", Asset),
+    ("帮扶工作规划", Plan), ("重点帮扶任务", TaskItem),
+    ("民情日记", WorkLog), ("办实事记录", ServiceRecord),
 ]
 
 

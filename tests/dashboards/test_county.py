@@ -65,3 +65,16 @@ def test_assignments_past_their_end_date_but_still_active_are_counted_as_overdue
     assert reports.deadlines(world.users.town_b)["overdue"] == 0
     page = login(world.users.admin).get(reverse("secretaries:assignment_list"), {"overdue": "1"}).content.decode()
     assert "张伟" in page and "李娜" not in page
+
+
+def test_dashboard_tells_the_programmes_figures(world, login):
+    from projects.reports import county_figures as project_figures
+    from tasks.reports import county_figures as task_figures
+
+    client = login(world.users.admin)
+    page = client.get(reverse("dashboards:county")).content.decode()
+    tasks, projects = task_figures(world.users.admin), project_figures(world.users.admin)
+    assert "驻村帮扶成效" in page
+    assert f"重点帮扶任务清单 <strong>{tasks['tasks']}</strong> 条" in page
+    assert f"实施帮扶项目 <strong>{projects['projects']}</strong> 个" in page
+    assert "红色项目" in page and "逾期任务" in page
