@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('secretaries', '0001_initial'),
-        ('villages', '0002_coordinates'),
+        ('villages', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('secretaries', '0001_initial'),
-        ('villages', '0002_coordinates'),
+        ('villages', '0001_initial'),
     ]
 
     operations = [
