@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from accounts.scoping import PERSONAL_ROLES
+from presence import reports as presence_reports
 from projects import reports as project_reports
 from secretaries.models import DispatchUnit, Secretary
 from tasks import reports as task_reports
@@ -51,5 +52,6 @@ def county(request):
         "tasks": task_reports.county_figures(user),
         "projects": project_reports.county_figures(user),
         "logs": worklog_reports.county_figures(user),
+        "presence": presence_reports.county_figures(user),
     }
     return render(request, "dashboards/county.html", context)

@@ -16,6 +16,8 @@
 
 import math
 
+from presence.reports import noticed
+
 from .models import DimensionResult, Grade, Honour, Participant, Period
 
 ROUNDED = 8  # the precision ranks compare at (scoring.PRECISION)
@@ -23,11 +25,7 @@ ROUNDED = 8  # the precision ranks compare at (scoring.PRECISION)
 
 def excluded_from_conduct(period):
     """Secretaries with an issued absence notice (通报) in the period: not eligible for 工作作风争先进."""
-    try:
-        from presence.reports import notified_secretaries
-    except ImportError:  # before the presence records exist, everyone is eligible
-        return []
-    return list(notified_secretaries(period.start_date, period.end_date))
+    return list(noticed(period.start_date, period.end_date))
 
 
 def apply(period, cursor, *, nominate=True):

@@ -1,7 +1,7 @@
 """The region tree (省 → 市 → 县 → 镇/街道 → 村) and village profiles."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
@@ -125,6 +125,19 @@ class Village(models.Model):
     is_demonstration = models.BooleanField("乡村振兴示范创建村", default=False)
     needs_secretary = models.BooleanField("需选派第一书记", default=False)
     note = models.TextField("备注", blank=True)
+    # Where the village office stands; a check-in photo taken farther away than the radius is flagged.
+    latitude = models.DecimalField(
+        "纬度", max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)], help_text="村委会位置，如 35.071234（北纬）。",
+    )
+    longitude = models.DecimalField(
+        "经度", max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)], help_text="村委会位置，如 116.312345（东经）。",
+    )
+    presence_radius = models.PositiveIntegerField(
+        "在村范围（米）", default=1000, validators=[MinValueValidator(100), MaxValueValidator(20000)],
+        help_text="打卡照片的拍摄位置距村委会超过该距离时提示“超出村范围”。",
+    )
 
     objects = VillageQuerySet.as_manager()
 
@@ -140,12 +153,24 @@ class Village(models.Model):
         verbose_name = "村"
         verbose_name_plural = "村"
         ordering = ["region__path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="village_coordinates_both_or_neither",
+                violation_error_message="经度和纬度应同时填写，或同时留空。",
+            ),
+        ]
 
     def __str__(self):
         return self.region.name
 
     def get_absolute_url(self):
         return reverse("villages:village_detail", args=[self.pk])
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
 
     @property
     def tags(self):

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role
 from evaluations.models import Period, Score, SurveyTally
 from excel.models import ImportRecord
+from presence.models import Leave, Notice, SpotCheck
 from projects.models import Asset, Project
 from secretaries.models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
 from tasks.models import Plan, TaskItem
@@ -54,6 +55,7 @@ COUNTED = [
     ("工作队队员", WorkTeam.members.through), ("用户", User), ("导入记录", ImportRecord), ("考评周期", Period),
     ("评分", Score), ("测评汇总", SurveyTally), ("帮扶项目", Project), ("项目资产", Asset),
     ("帮扶工作规划", Plan), ("重点帮扶任务", TaskItem),
+    ("在岗抽查", SpotCheck), ("请假", Leave), ("在岗通报", Notice),
     ("民情日记", WorkLog), ("办实事记录", ServiceRecord),
 ]
 

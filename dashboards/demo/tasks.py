@@ -8,13 +8,16 @@ township, some due for a reminder, some overdue.
 """
 
 import datetime
+import io
 import random
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.roles import Role
+from excel.writer import SheetSpec, write_workbook
 from secretaries.models import Assignment
-from tasks import services
+from tasks import reminders, services
 from tasks.models import CommonTask, Dimension, Plan, TaskItem
 
 COMMON_TITLE = "梳理25项重点工作任务"
@@ -81,13 +84,36 @@ def ensure_demo_tasks(county, accounts, *, seed, today, log):
     plans = demo.plans(serving)
     issued = demo.common_list(county, serving)
     own = demo.own_items(serving)
+    demo.attachments(county)
+    due = reminders.due_today(today)
+    reminders.record(due, today)  # the day's reminders, as the daily send_reminders job leaves them
     log(f"任务演示数据：{county.name}{today.year}年度帮扶工作规划 {plans} 份；县统一任务清单“{COMMON_TITLE}”下发 "
         f"{len(serving)} 人共 {issued} 条；第一书记自定任务 {own} 条。")
+
+
+def _xlsx(name, sheets):
+    buffer = io.BytesIO()
+    write_workbook(buffer, sheets)
+    return SimpleUploadedFile(name, buffer.getvalue(),
+                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 class DemoTasks:
     def __init__(self, rng, today, admin, officials):
         self.rng, self.today, self.admin, self.officials = rng, today, admin, officials
+
+    def attachments(self, county):
+        """A few plans carry their 附表 and a few closed items their 台账, as spreadsheets written here."""
+        plans = Plan.objects.filter(village__region__path__startswith=county.path,
+                                    status=Plan.Status.APPROVED).select_related("village__region")[:3]
+        for plan in plans:
+            sheet = SheetSpec("帮扶规划附表", ["看", "目标"], [[d.label, "见规划正文"] for d in Dimension])
+            services.attach(plan, _xlsx(f"{plan.village}{plan.year}年帮扶规划附表.xlsx", [sheet]), user=self.admin)
+        done = TaskItem.objects.filter(secretary__region__path__startswith=county.path,
+                                       confirmed_at__isnull=False).select_related("secretary")[:3]
+        for item in done:
+            sheet = SheetSpec("走访台账", ["日期", "事项"], [[self.today.isoformat(), item.title]])
+            services.attach(item, _xlsx(f"{item.title[:20]}台账.xlsx", [sheet]), user=self.admin)
 
     def moment(self, day):
         """A working-hours time on `day`, as an aware datetime."""

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import tempfile
 
 import pytest
 from django.apps import apps
@@ -19,7 +20,8 @@ from villages.models import Region, Village
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = ("villages", "secretaries", "accounts", "excel", "evaluations")
+DOMAIN_APPS = ("villages", "secretaries", "accounts", "excel", "tasks", "projects", "presence", "worklogs",
+               "evaluations")
 
 
 def counts():
@@ -30,7 +32,8 @@ def counts():
 def _seeded_once(django_db_setup, django_db_blocker):
     """Seed once for the module (seeding takes seconds); each test runs in a savepoint inside it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                               MEDIA_ROOT=tempfile.mkdtemp(prefix="seed-media-")):  # the demo attachments
             call_command("seed_demo", "--seed", "7", stdout=io.StringIO())
         # Check the deferred foreign keys now, once: otherwise each test's teardown checks them all again.
         connection.check_constraints()
@@ -45,7 +48,7 @@ def seeded(_seeded_once, db):
 
 def test_every_model_is_filled(seeded):
     empty = [label for label, n in seeded.items() if n == 0 and label != "accounts.AuditLog"]
-    assert empty == []
+    assert empty == [], empty
     assert seeded["villages.Village"] == 400
     assert Region.objects.filter(level="township").count() == 14
     assert 100 <= seeded["secretaries.Secretary"] <= 160

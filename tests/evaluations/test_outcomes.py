@@ -151,3 +151,21 @@ def test_rules_copy_into_the_period(world, scheme, period):
     set_rules(scheme, honour_count=7)
     assert period.outcome("honour_count") == 3  # the period keeps what it opened with
     assert Period.objects.get(pk=period.pk).rules["outcomes"]["flag_percent"] == "10.00"
+
+
+def test_an_issued_absence_notice_bars_the_conduct_honour(world, scheme):
+    import datetime
+
+    from presence.models import Notice, Result
+    from presence.services import notice_issue
+    from tests.presence.conftest import record
+
+    set_rules(scheme, honour_count=1)
+    period = open_period(world, scheme)  # 2024 Q1; 张伟 has the best 组织考评 …
+    org(period, {"张伟": 95, "李娜": 80})
+    for day in (5, 12, 19):  # … but was found away from his village three times in a row that quarter
+        record(world.users.admin, world.asg_a, datetime.date(2024, 3, day), Result.ABSENT)
+    notice_issue(user=world.users.admin, notice=Notice.objects.get(secretary=world.sec_a))
+    scoring.compute(period)
+    winner = period.honours.get(kind=Honour.Kind.CONDUCT)
+    assert winner.participant.secretary == world.sec_b

@@ -1,0 +1,128 @@
+"""Photos: what may be uploaded, what its EXIF says (time and place), and how far that is from the village.
+
+The type is decided by Pillow reading the content, never by the file name: a renamed page or document is
+refused. HEIC (an iPhone's default) is refused with a way out, as Pillow cannot read it without a plug-in.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from PIL import ExifTags, Image, UnidentifiedImageError
+
+MAX_BYTES = 8 * 1024 * 1024
+FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}  # MPO: a phone's multi-frame JPEG
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+EARTH_RADIUS = 6_371_008.8  # metres, the mean radius
+
+TAG_DATETIME = 0x0132
+TAG_DATETIME_ORIGINAL = 0x9003
+TAG_OFFSET_ORIGINAL = 0x9011
+GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
+
+
+@dataclass
+class PhotoInfo:
+    content_type: str
+    taken_at: datetime.datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def check_photo(upload):
+    """Raise ValidationError (in Chinese) unless `upload` is a JPEG or PNG of at most 8 MB; return PhotoInfo."""
+    if upload is None:
+        raise ValidationError("请选择要上传的照片。")
+    if not upload.size:
+        raise ValidationError("照片文件是空的，请重新选择。")
+    if upload.size > MAX_BYTES:
+        raise ValidationError(f"照片超过 {MAX_BYTES // 1024 // 1024} MB，请压缩后再上传。")
+    head = upload.read(16)
+    upload.seek(0)
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        raise ValidationError("暂不支持 HEIC/HEIF 格式（苹果手机默认格式）。请在相机设置中选择“兼容性最佳”，"
+                              "或转换为 JPG 后再上传。")
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:  # verify() leaves the image unusable: open again for the EXIF
+            exif = image.getexif()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise ValidationError("无法识别该文件为图片（可能已损坏或不是照片），请上传 JPG 或 PNG 格式的照片。") from None
+    finally:
+        upload.seek(0)
+    if kind not in FORMATS:
+        raise ValidationError(f"不支持 {kind} 格式的图片，请上传 JPG 或 PNG 格式的照片。")
+    latitude, longitude = _position(exif)
+    return PhotoInfo(content_type=FORMATS[kind], taken_at=_taken_at(exif), latitude=latitude, longitude=longitude)
+
+
+def _taken_at(exif):
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    text = details.get(TAG_DATETIME_ORIGINAL) or exif.get(TAG_DATETIME)
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = details.get(TAG_OFFSET_ORIGINAL)
+    if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-":
+        try:
+            hours, minutes = int(offset[1:3]), int(offset[4:6])
+        except ValueError:
+            return timezone.make_aware(moment)
+        sign = 1 if offset[0] == "+" else -1
+        zone = datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes))
+        return moment.replace(tzinfo=zone)
+    return timezone.make_aware(moment)  # a camera writes its local time: the site's zone
+
+
+def _position(exif):
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    try:
+        latitude = _degrees(gps[GPS_LAT], gps.get(GPS_LAT_REF, "N"), "S")
+        longitude = _degrees(gps[GPS_LON], gps.get(GPS_LON_REF, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None, None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or (latitude == 0 and longitude == 0):
+        return None, None  # (0, 0) is what a camera without a fix writes
+    return latitude, longitude
+
+
+def _degrees(parts, ref, negative):
+    degrees, minutes, seconds = (float(part) for part in parts)
+    value = degrees + minutes / 60 + seconds / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "ignore")
+    if str(ref).strip("\x00 ").upper() == negative:
+        value = -value
+    return Decimal(f"{value:.6f}")
+
+
+def distance_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance in metres (haversine)."""
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(float(lon2) - float(lon1))
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS * math.asin(math.sqrt(a))
+
+
+def serve(field):
+    """The stored photo, inline, from behind a scoped view (never a public media URL)."""
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("照片文件不存在。") from None
+    content_type = "image/png" if field.name.endswith(".png") else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

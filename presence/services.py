@@ -1,0 +1,286 @@
+"""Every change to presence records: full_clean inside a transaction, audited.
+
+A result entered for a day of approved leave becomes 请假中, never 不在岗; after every result (and every
+approved leave) the secretary's absences are re-read and the three-absences rule drafts or withdraws a notice.
+"""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditLog
+from secretaries.models import Secretary, WorkTeam
+from villages.models import Region
+
+from . import access, photos, sampling
+from .models import Evidence, Leave, Notice, Result, SpotCheck, SpotCheckRound
+
+NEEDS_METHOD = {Result.PRESENT, Result.ABSENT, Result.OFFICIAL}
+MAX_LEAVE_SPAN = 90  # days in one request; a longer absence is a recall, not leave
+
+
+# --- Spot checks ---------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def round_draw(*, user, region, rate, today, seed=None, request=None):
+    """Draw a sample of the region's active first secretaries; those on approved leave that day start 请假中."""
+    if region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
+        raise ValidationError("只能按县（市、区）或镇（街道）抽取。")
+    if not 0 < rate <= 1:
+        raise ValidationError("抽查比例应大于 0、不超过 100%。")
+    people = sampling.eligible(region, today)
+    if not people:
+        raise ValidationError(f"{region.name}没有在岗的第一书记，无法抽取。")
+    seed = secrets.randbelow(10**9) if seed is None else seed
+    chosen = sampling.draw(people, rate=rate, seed=seed, day=today)
+    round_ = SpotCheckRound(region=region, date=today, rate=rate, seed=seed,
+                            drawn_by=user if user is not None and user.is_authenticated else None)
+    round_.full_clean()
+    try:
+        with transaction.atomic():
+            round_.save()
+    except IntegrityError:
+        raise ValidationError("该区域当天已经抽取过一轮，请直接录入结果。") from None
+    on_leave = set(Leave.objects.approved().covering(today)
+                   .filter(secretary_id__in=[a.secretary_id for a in chosen]).values_list("secretary_id", flat=True))
+    SpotCheck.objects.bulk_create([
+        SpotCheck(round=round_, secretary=a.secretary, assignment=a, village=a.village, date=today,
+                  result=Result.LEAVE if a.secretary_id in on_leave else Result.PENDING,
+                  note="抽取时正在批准的请假期内" if a.secretary_id in on_leave else "")
+        for a in chosen
+    ])
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=round_,
+                 changes={"抽查比例": str(rate), "随机种子": seed, "在岗人数": len(people), "抽取人数": len(chosen)})
+    return round_
+
+
+def on_approved_leave(secretary_id, day):
+    return Leave.objects.approved().covering(day).filter(secretary_id=secretary_id).exists()
+
+
+@transaction.atomic
+def check_record(*, user, check, result, method="", inspector="", note="", photo=None, request=None, now=None):
+    """Record what a check found. During approved leave 不在岗 (or nothing yet) is recorded as 请假中."""
+    if not access.may_record(user, check):
+        raise PermissionDenied("只有县委组织部或本镇（街道）工作人员可以录入抽查结果。")
+    check = SpotCheck.objects.select_for_update().get(pk=check.pk)
+    before = audit.snapshot(check, ["result", "method", "inspector", "note", "checked_at"])
+    if result in (Result.ABSENT, Result.PENDING) and on_approved_leave(check.secretary_id, check.date):
+        result = Result.LEAVE
+    if result in NEEDS_METHOD and not method:
+        raise ValidationError({"method": "请选择核查方式。"})
+    check.result, check.method, check.inspector, check.note = result, method, inspector, note
+    if result == Result.PENDING:
+        check.checked_at = None
+    elif check.checked_at is None or before["result"] != result:
+        check.checked_at = now or timezone.now()
+    check.recorded_by = user
+    if photo is not None:
+        info = photos.check_photo(photo)
+        check.photo.save(_photo_name(info), ContentFile(photo.read()), save=False)
+    check.full_clean()
+    check.save()
+    changes = audit.diff(before, audit.snapshot(check, before), before)
+    if photo is not None:
+        changes["photo"] = ["", "（已上传现场照片）"]
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=check, changes=changes)
+    apply_absence_rule(check.secretary, user=user, request=request)
+    return check
+
+
+@transaction.atomic
+def checks_record(*, user, entries, request=None, now=None):
+    """The board's grid: several results at once, all or none. `entries` is [(check, fields), ...]."""
+    errors = {}
+    for check, fields in entries:
+        try:
+            check_record(user=user, check=check, request=request, now=now, **fields)
+        except ValidationError as error:
+            errors[check.pk] = "；".join(error.messages)
+    if errors:
+        transaction.set_rollback(True)
+    return errors
+
+
+def _photo_name(info):
+    return "photo.png" if info.content_type == "image/png" else "photo.jpg"
+
+
+# --- The three-absences rule ---------------------------------------------------------------------------------
+
+def absence_runs(secretary):
+    """Runs of consecutive 不在岗 among the secretary's recorded checks (请假中, 公出 and 在岗 break a run)."""
+    runs, current = [], []
+    for check in SpotCheck.objects.filter(secretary=secretary).recorded().in_order().select_related("village"):
+        if check.result == Result.ABSENT:
+            current.append(check)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def apply_absence_rule(secretary, *, user=None, request=None):
+    """One draft notice per run of at least PRESENCE_ABSENCE_RUN absences; a draft whose run no longer holds
+    (a result corrected, leave approved afterwards) is withdrawn. Issued notices are never touched."""
+    needed = settings.PRESENCE_ABSENCE_RUN
+    runs = [run for run in absence_runs(secretary) if len(run) >= needed]
+    notices = list(Notice.objects.filter(secretary=secretary))
+    starts = {run[0].pk for run in runs}
+    for notice in notices:
+        if notice.status == Notice.Status.DRAFT and notice.run_start_id not in starts:
+            audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=notice,
+                         changes={"原因": "连续不在岗记录已更正，通报草稿自动撤回"})
+            notice.delete()
+    kept = [n for n in notices if n.pk is not None]
+    for run in runs:
+        ids = {check.pk for check in run}
+        existing = next((n for n in kept if n.run_start_id in ids), None)
+        if existing is None:
+            notice = _draft(secretary, run)
+            audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=notice)
+            kept.append(notice)
+        elif existing.status == Notice.Status.DRAFT:
+            if existing.run_start_id != run[0].pk:
+                existing.run_start = run[0]
+                existing.save(update_fields=["run_start"])
+            existing.checks.set(run)
+
+
+def _draft(secretary, run):
+    secretary = Secretary.objects.select_related("unit").get(pk=secretary.pk)
+    team = (WorkTeam.objects.filter(members=secretary, leader__isnull=False).exclude(leader=secretary)
+            .select_related("leader").order_by("pk").first())
+    village = run[-1].village
+    township = Region.objects.filter(pk=village.region.parent_id).values_list("name", flat=True).first() or ""
+    dates = "、".join(f"{c.date.month}月{c.date.day}日" for c in run)
+    called_in = "、".join(filter(None, [team and f"工作队队长{team.leader.name}", f"{secretary.unit.name}分管领导"]))
+    notice = Notice(
+        secretary=secretary, village=village, run_start=run[0], team_leader=team.leader if team else None,
+        unit_leader=f"{secretary.unit.name}分管领导",
+        title=f"关于{secretary.name}同志连续{len(run)}次抽查不在岗的通报",
+        body=(f"经县委组织部（下派办）采取线上视频抽查、实地督导等方式抽查，{township}{village.region.name}第一书记"
+              f"{secretary.name}（{secretary.unit.name}选派）在{dates}的{len(run)}次抽查中均不在岗，且未履行请假手续。"
+              f"根据第一书记管理有关规定，现予以全县通报，并约谈{called_in}。"
+              f"请{secretary.name}同志深刻反思、立即整改，严格遵守驻村工作纪律，确保吃住在村、工作在村。"),
+    )
+    notice.full_clean(exclude=["checks"])
+    notice.save()
+    notice.checks.set(run)
+    return notice
+
+
+@transaction.atomic
+def notice_issue(*, user, notice, request=None, now=None):
+    if not access.may_issue(user):
+        raise PermissionDenied("只有县委组织部管理员可以发布通报。")
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.is_issued:
+        raise ValidationError("该通报已经发布。")
+    notice.status, notice.issued_at, notice.issued_by = Notice.Status.ISSUED, now or timezone.now(), user
+    notice.save(update_fields=["status", "issued_at", "issued_by"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=notice,
+                 changes={"status": [Notice.Status.DRAFT.label, Notice.Status.ISSUED.label]})
+    return notice
+
+
+# --- Evidence ------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def evidence_upload(*, user, secretary, upload, spot_check=None, note="", request=None, now=None):
+    """Keep the photo with what its EXIF says and how far it was taken from the village office."""
+    info = photos.check_photo(upload)
+    if spot_check is not None and spot_check.secretary_id != secretary.pk:
+        raise ValidationError({"spot_check": "只能关联本人的抽查记录。"})
+    assignment = secretary.assignments.active().select_related("village").first()
+    village = spot_check.village if spot_check is not None else assignment.village if assignment else None
+    if village is None:
+        raise ValidationError("您当前没有在岗的派驻记录，无法上传打卡照片。")
+    evidence = Evidence(secretary=secretary, village=village, spot_check=spot_check, size=upload.size,
+                        note=note, uploaded_by=user, uploaded_at=now or timezone.now(), taken_at=info.taken_at,
+                        latitude=info.latitude, longitude=info.longitude)
+    if info.latitude is not None and village.has_coordinates:
+        evidence.distance = round(photos.distance_m(info.latitude, info.longitude, village.latitude,
+                                                    village.longitude))
+        evidence.radius = village.presence_radius
+    evidence.photo.save(_photo_name(info), ContentFile(upload.read()), save=False)
+    evidence.full_clean()
+    evidence.save()
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=evidence,
+                 changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding})
+    return evidence
+
+
+# --- Leave ---------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def leave_request(*, user, secretary, kind, start_date, end_date, reason, request=None):
+    # Lock the person: two requests sent at once must not both pass the overlap check.
+    secretary = Secretary.objects.select_for_update().get(pk=secretary.pk)
+    assignment = secretary.assignments.active().select_related("village").first()
+    if assignment is None:
+        raise ValidationError("当前没有在岗的派驻记录，无需请假。")
+    if end_date < start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    if (end_date - start_date).days + 1 > MAX_LEAVE_SPAN:
+        raise ValidationError({"end_date": f"一次请假不能超过 {MAX_LEAVE_SPAN} 天；长期离岗请联系组织部门。"})
+    clash = (Leave.objects.live().filter(secretary=secretary, start_date__lte=end_date, end_date__gte=start_date)
+             .order_by("start_date").first())
+    if clash:
+        raise ValidationError(f"与已有的请假（{clash.start_date:%Y-%m-%d} 至 {clash.end_date:%Y-%m-%d}，"
+                              f"{clash.get_status_display()}）时间重叠，请调整日期。")
+    leave = Leave(secretary=secretary, village=assignment.village, kind=kind, start_date=start_date,
+                  end_date=end_date, reason=reason, requested_by=user)
+    leave.full_clean()
+    leave.save()
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=leave)
+    return leave
+
+
+@transaction.atomic
+def leave_decide(*, user, leave, approve, note="", request=None, now=None):
+    """Approve or reject a pending request. Checks already recorded in an approved leave become 请假中."""
+    if not access.may_decide_leave(user, leave):
+        raise PermissionDenied("请假由所驻村所在镇（街道）审批。")
+    leave = Leave.objects.select_for_update().get(pk=leave.pk)
+    if leave.status != Leave.Status.PENDING:
+        raise ValidationError(f"该请假已{leave.get_status_display()}，不能再审批。")
+    if not approve and not note.strip():
+        raise ValidationError({"decision_note": "驳回时请填写理由。"})
+    leave.status = Leave.Status.APPROVED if approve else Leave.Status.REJECTED
+    leave.decided_at, leave.decided_by, leave.decision_note = now or timezone.now(), user, note.strip()
+    leave.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=leave,
+                 changes={"status": [Leave.Status.PENDING.label, leave.get_status_display()]})
+    if approve:
+        covered = SpotCheck.objects.filter(secretary=leave.secretary, date__range=(leave.start_date, leave.end_date),
+                                           result__in=[Result.ABSENT, Result.PENDING])
+        if covered.update(result=Result.LEAVE):
+            apply_absence_rule(leave.secretary, user=user, request=request)
+    return leave
+
+
+@transaction.atomic
+def leave_cancel(*, user, leave, request=None):
+    leave = Leave.objects.select_for_update().get(pk=leave.pk)
+    if leave.status != Leave.Status.PENDING:
+        raise ValidationError("只能撤回待审批的请假。")
+    leave.status = Leave.Status.CANCELLED
+    leave.save(update_fields=["status"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=leave,
+                 changes={"status": [Leave.Status.PENDING.label, Leave.Status.CANCELLED.label]})
+    return leave
+
+
+def week_of(day):
+    monday = day - datetime.timedelta(days=day.weekday())
+    return monday, monday + datetime.timedelta(days=6)
+
