@@ -4,7 +4,7 @@ Money lives on the project (ProjectFund), so totals count a joint project (飞�
 township or village it is split by the explicit share of each village (ProjectVillage.share, summing to 100).
 """
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
@@ -81,11 +81,26 @@ def _split(share_rows, key, *names):
             disbursed=Sum(ExpressionWrapper(F("project__funds__disbursed") * F("share"), output_field=PRODUCT)),
         )
     )
-    result = []
-    for row in rows:
-        planned, disbursed = cents((row["planned"] or ZERO) / 100), cents((row["disbursed"] or ZERO) / 100)
-        result.append({**row, "planned": planned, "disbursed": disbursed, "rate": rate(disbursed, planned)})
+    result = [dict(row) for row in rows]
+    for key in ("planned", "disbursed"):
+        shares = apportion([Decimal(str(row[key] or 0)) / 100 for row in result])
+        for row, share in zip(result, shares, strict=True):
+            row[key] = share
+    for row in result:
+        row["rate"] = rate(row["disbursed"], row["planned"])
     return result
+
+
+def apportion(exact):
+    """Round each part to 0.01 so that the parts add up to the rounded whole (largest remainders get the cents):
+    a joint project of 10.05 万元 split 50/50 shows 5.03 + 5.02, never 5.02 + 5.02."""
+    whole = cents(sum(exact, ZERO))
+    floors = [value.quantize(CENT, rounding=ROUND_FLOOR) for value in exact]
+    left = int((whole - sum(floors, ZERO)) / CENT)
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - floors[i], reverse=True)
+    for i in by_remainder[:max(left, 0)]:
+        floors[i] += CENT
+    return floors
 
 
 def _shares_in_scope(projects, user):

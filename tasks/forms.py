@@ -94,8 +94,18 @@ class CommonItemForm(forms.ModelForm):
         widgets = {"deadline": DATE, "description": forms.Textarea(attrs={"rows": 2})}
 
 
+class IdChoices(forms.ModelMultipleChoiceField):
+    """Ids that are not plain digits of a sane length are refused before the query (a forged 20-digit id would
+    raise OverflowError on SQLite, which the stock field does not catch)."""
+
+    def _check_values(self, value):
+        if any(not (str(v).isascii() and str(v).isdigit() and len(str(v)) < 19) for v in value or ()):
+            raise forms.ValidationError("所选镇街无效，请重新选择。", code="invalid_choice")
+        return super()._check_values(value)
+
+
 class IssueForm(forms.Form):
-    townships = forms.ModelMultipleChoiceField(
+    townships = IdChoices(
         label="下发到", queryset=Region.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         help_text="不选则下发给全部在岗第一书记。已收到的任务不会重复下发。",
     )
@@ -103,3 +113,4 @@ class IssueForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["townships"].queryset = area_queryset(user).filter(level=Region.Level.TOWNSHIP)
+

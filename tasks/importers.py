@@ -236,6 +236,8 @@ class TaskImporter(Importer):
                 add(p["row"], "title", f"该任务已{task.get_status_display()}，不能通过导入修改。")
             elif task.common_item_id and not self.user.is_county_admin:
                 add(p["row"], "title", "这是县统一下发的任务，不能通过导入修改。")
+            elif task.common_item_id and after["source"] != TaskItem.Source.COUNTY:
+                add(p["row"], "source", "这是县统一下发的任务，来源不能改为“自定”；县统一任务请在该清单中修改。")
             else:
                 for key, value in after.items():
                     setattr(task, key, value)

@@ -137,7 +137,7 @@ def task_update(task, *, user, request=None, **fields):
     task = _locked(TaskItem, task)
     if not task.is_open:
         raise ValidationError("已申请办结或已办结的任务不能修改。")
-    if task.source == TaskItem.Source.COUNTY and not user.is_county_admin:
+    if (task.source == TaskItem.Source.COUNTY or task.common_item_id) and not user.is_county_admin:
         raise ValidationError("县统一下发的任务由县委组织部确定名称、内容和时限；您可以更新进度和佐证说明。")
     before = audit.snapshot(task, TASK_FIELDS)
     for name in TASK_FIELDS:
