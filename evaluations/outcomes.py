@@ -28,32 +28,30 @@ def excluded_from_conduct(period):
     return list(noticed(period.start_date, period.end_date))
 
 
+def flag_cut(period, ranked):
+    """Flags go to ranks 1..cut: the top `flag_percent` % of those ranked, rounded down, at least one."""
+    return max(1, math.floor(ranked * period.outcome("flag_percent") / 100)) if ranked else 0
+
+
+# Flags a person won earlier in the same batch, in frozen periods of this period's kind and region (scoring.compute
+# joins it per person and adds this period's flag); params: earlier_flags_params(period).
+EARLIER_FLAGS = f"""
+    SELECT other.secretary_id, other.batch_id, COUNT(*) AS won
+    FROM {Participant._meta.db_table} other
+    JOIN {Period._meta.db_table} earlier ON earlier.id = other.period_id
+    WHERE other.flag = %s AND earlier.region_id = %s AND earlier.kind = %s AND earlier.end_date < %s
+      AND earlier.status IN ('locked', 'published') AND earlier.id <> %s
+    GROUP BY other.secretary_id, other.batch_id"""
+
+
+def earlier_flags_params(period):
+    return [True, period.region_id, period.kind, period.start_date, period.pk]
+
+
 def apply(period, cursor, *, nominate=True):
-    participant = Participant._meta.db_table
-    ranked = Participant.objects.filter(period=period, rank_county__isnull=False).count()
-    flag_cut = max(1, math.floor(ranked * period.outcome("flag_percent") / 100)) if ranked else 0
-    cursor.execute(
-        f"UPDATE {participant} SET flag = (rank_county IS NOT NULL AND rank_county <= %s), grade = '', "
-        f"grade_pending = %s WHERE period_id = %s",
-        [flag_cut, False, period.pk],
-    )
-    per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
-    cursor.execute(
-        f"""UPDATE {participant} SET stars = CASE WHEN won / %s > %s THEN %s ELSE won / %s END
-        FROM (
-            SELECT p.id AS pid, COUNT(other.id) AS won
-            FROM {participant} p
-            LEFT JOIN {participant} other ON other.secretary_id = p.secretary_id AND other.batch_id = p.batch_id
-                 AND other.flag = %s
-                 AND other.period_id IN (SELECT id FROM {Period._meta.db_table}
-                                         WHERE region_id = %s AND kind = %s AND end_date <= %s
-                                         AND (id = %s OR status IN ('locked', 'published')))
-            WHERE p.period_id = %s GROUP BY p.id
-        ) counted WHERE {participant}.id = counted.pid""",
-        [per_star, most, most, per_star, True, period.region_id, period.kind, period.end_date, period.pk,
-         period.pk],
-    )
+    """After scoring.compute has written composites, ranks, flags and stars: grades and nominations."""
     if period.kind == Period.Kind.YEAR:
+        ranked = Participant.objects.filter(period=period, rank_county__isnull=False).count()
         _grades(period, cursor, ranked)
     if nominate:
         _honours(period, cursor)

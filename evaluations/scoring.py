@@ -106,6 +106,12 @@ def compute(period, *, nominate=True):
         cursor.execute(f"CREATE TEMPORARY TABLE {RAW} AS {raw}", params)
         if postgresql:
             cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
+        # A composite exists exactly when some weighted channel has a weighted dimension: that many are ranked.
+        cursor.execute(f"SELECT COUNT(DISTINCT pid) FROM {RAW} WHERE cw > 0 AND dw > 0")
+        flag_cut = outcomes.flag_cut(period, cursor.fetchone()[0])
+        per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
+        flag = "(CASE WHEN ranked.rc IS NOT NULL AND ranked.rc <= %s THEN 1 ELSE 0 END)"
+        won = f"(COALESCE(ranked.won, 0) + {flag}) / %s"
         cursor.execute(
             f"""WITH chan AS (
                 SELECT pid, ch, SUM(score * dw) / SUM(dw) AS score, MAX(cw) AS cw
@@ -125,18 +131,22 @@ def compute(period, *, nominate=True):
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (PARTITION BY p.township_id ORDER BY {order}) END AS rt,
-                       CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr
+                       CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr, flags.won
                 FROM {participant} p
                 LEFT JOIN comp c ON c.pid = p.id
                 LEFT JOIN {participant} prev ON prev.period_id = %s AND prev.secretary_id = p.secretary_id
+                LEFT JOIN ({outcomes.EARLIER_FLAGS}) flags
+                       ON flags.secretary_id = p.secretary_id AND flags.batch_id = p.batch_id
                 WHERE p.period_id = %s
             )
             UPDATE {participant} SET composite = ranked.composite, score_org = ranked.s_org,
                 score_township = ranked.s_township, score_peer = ranked.s_peer, score_survey = ranked.s_survey,
                 channels_missing = (ranked.scored IS NOT NULL AND ranked.weighted < %s), rank_county = ranked.rc,
-                rank_township = ranked.rt, previous_rank = ranked.pr
+                rank_township = ranked.rt, previous_rank = ranked.pr, flag = ({flag} = 1),
+                stars = CASE WHEN {won} > %s THEN %s ELSE {won} END, grade = '', grade_pending = %s
             FROM ranked WHERE {participant}.id = ranked.pid""",
-            [previous.pk if previous else None, period.pk, weighted_channels],
+            [previous.pk if previous else None, *outcomes.earlier_flags_params(period), period.pk,
+             weighted_channels, flag_cut, flag_cut, per_star, most, most, flag_cut, per_star, False],
         )
         cursor.execute(f"DELETE FROM {dimension_result} WHERE period_id = %s", [period.pk])
         cursor.execute(

@@ -133,3 +133,15 @@ def funds_by_village(projects, user):
 def split_total(rows):
     planned, disbursed = sum(r["planned"] for r in rows), sum(r["disbursed"] for r in rows)
     return {"planned": planned, "disbursed": disbursed, "rate": rate(disbursed, planned)}
+
+
+def for_secretary(secretary, user, today=None):
+    """The projects a secretary is responsible for, as the personal archive shows them (two queries)."""
+    mine = Project.objects.for_user(user).filter(secretary=secretary)
+    projects = list(mine.with_status(today).order_by("-year", "name", "pk")
+                    .values("pk", "name", "year", "kind", "colour", "total_investment"))
+    money = ProjectFund.objects.filter(project__in=mine.values("pk")).aggregate(
+        planned=Sum("planned"), disbursed=Sum("disbursed"))
+    for project in projects:
+        project["colour_label"] = Colour(project["colour"]).label if project["colour"] else ""
+    return {"projects": projects, "planned": cents(money["planned"]), "disbursed": cents(money["disbursed"])}

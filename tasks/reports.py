@@ -137,3 +137,14 @@ def county_figures(user, today=None):
         "tasks": tasks["total"], "tasks_done": tasks["done"], "tasks_overdue": tasks["overdue"],
         "reminders_due": tasks["due"],
     }
+
+
+def for_secretary(secretary, user, today=None):
+    """A secretary's task list this year, as the personal archive shows it (two queries): counts by state, the
+    completion rate, and their village's plan."""
+    today = today or timezone.localdate()
+    items = TaskItem.objects.for_user(user).filter(secretary=secretary, year=today.year)
+    row = _rate(items.alias(remind_key=remind_key()).aggregate(**task_counts(today)))
+    plan = (Plan.objects.for_user(user).filter(village__assignments__secretary=secretary, year=today.year)
+            .select_related("village__region").order_by("-pk").first())
+    return {"year": today.year, "tasks": row, "plan": plan}

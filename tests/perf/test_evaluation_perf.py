@@ -94,9 +94,10 @@ def build():
     random.Random(1).shuffle(ranks)
     for target, extra in ((previous, ranks), (period, None)):
         insert_rows(Participant, ("period_id", "secretary_id", "village_id", "township_id", "unit_name",
-                                  "dispatch_level", "channels_missing", "rank_county"),
+                                  "dispatch_level", "channels_missing", "rank_county", "flag", "stars", "grade",
+                                  "grade_pending"),
                     [(target.pk, secretary_of[v.region_id], v.pk, v.region.parent_id, unit.name, "province", False,
-                      extra[i] if extra else None) for i, v in enumerate(villages)])
+                      extra[i] if extra else None, False, 0, "", False) for i, v in enumerate(villages)])
     people = list(period.participants.order_by("pk").values_list("pk", flat=True))
     scores, tallies = write_scores(period, people)
     admin = User.objects.create_user("perf_province_admin", role=Role.COUNTY_ADMIN, region=root, name="省委组织部")
