@@ -20,5 +20,6 @@ urlpatterns = [
     path("evaluations/<int:pk>/ranking.xlsx", views.ranking_export, name="ranking_export"),
     path("evaluations/results/<int:pk>/", views.result_detail, name="result_detail"),
     path("evaluations/schemes/", include("evaluations.scheme_urls")),
+    path("evaluations/appeals/", include("evaluations.appeal_urls")),
     path("", include("evaluations.survey_urls")),
 ]

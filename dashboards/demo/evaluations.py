@@ -13,7 +13,7 @@ import datetime
 import random
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.roles import Role
 from evaluations import services
@@ -50,8 +50,23 @@ def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
         services.period_lock(period, user=admin)
         if kind == Period.Kind.QUARTER:
             services.honours_confirm(period, user=admin)
-            services.period_publish(period, user=admin)
+            last_quarter = services.period_publish(period, user=admin)
+    settle_an_appeal(last_quarter, admin)
     log(f"考评演示数据：{county.name}{year}年四个季度（已发布）和年度（已锁定，待发布），评分 {scored} 条。")
+
+
+def settle_an_appeal(period, admin):
+    """One accepted appeal in the last published quarter (the demo secretary's, if they were evaluated): a 组织考评
+    score entered too low is corrected and the quarter recomputed, so the archive and the report show a change."""
+    person = (period.participants.filter(rank_county__isnull=False).select_related("secretary__user")
+              .order_by(F("secretary__user").asc(nulls_last=True), "-rank_county").first())
+    score = Score.objects.filter(participant=person, channel=Channel.ORG, dimension=1).first()
+    if score is None:
+        return
+    appeal = services.appeal_file(person, user=person.secretary.user,
+                                  reason="组织考评党建一项未计入本季度新发展的两名入党积极分子，请核实。")
+    services.appeal_accept(appeal, [(Channel.ORG, None, 1, min(Decimal(100), score.value + 5))], user=admin,
+                           note="经核实，补记党建工作积分 5 分。")
 
 
 def take_roster_of_the_time(period):
