@@ -169,3 +169,34 @@ def test_an_issued_absence_notice_bars_the_conduct_honour(world, scheme):
     scoring.compute(period)
     winner = period.honours.get(kind=Honour.Kind.CONDUCT)
     assert winner.participant.secretary == world.sec_b
+
+
+def test_grade_thresholds_are_inclusive(world, scheme, extra_secretaries):
+    set_rules(scheme, excellent_quota=Decimal(100))  # no quota in the way: only the thresholds decide
+    period = open_period(world, scheme, kind=Period.Kind.YEAR)
+    org(period, dict(zip(NAMES, ["85", "84.99", "70", "69.99", "60", "59.99", "100"], strict=True)))
+    services.period_lock(period, user=world.users.admin)
+    grades = {name: p.grade for name, p in fetched(period).items()}
+    assert grades == {"张伟": Grade.EXCELLENT, "刘洋": Grade.COMPETENT, "陈静": Grade.COMPETENT,
+                      "杨帆": Grade.BASIC, "黄磊": Grade.BASIC, "周敏": Grade.INCOMPETENT, "李娜": Grade.EXCELLENT}
+
+
+def test_stars_accumulate_and_stop_at_the_cap(world, scheme):
+    set_rules(scheme, flags_per_star=1, max_stars=2)
+    stars = []
+    for number in (1, 2, 3):
+        quarter = open_period(world, scheme, number=number)
+        org(quarter, {"张伟": 90, "李娜": 70})
+        services.period_lock(quarter, user=world.users.admin)
+        stars.append(fetched(quarter)["张伟"].stars)
+    assert stars == [1, 2, 2]
+
+
+def test_tied_nominees_at_the_boundary_are_all_named(world, scheme, extra_secretaries):
+    set_rules(scheme, honour_count=1)
+    period = open_period(world, scheme)
+    org(period, {"张伟": 92, "刘洋": 92, "陈静": 80})
+    scoring.compute(period)
+    named = {h.participant.secretary.name for h in period.honours.filter(kind=Honour.Kind.CONDUCT)
+             .select_related("participant__secretary")}
+    assert named == {"张伟", "刘洋"}
