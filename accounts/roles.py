@@ -13,7 +13,8 @@ class Role(models.TextChoices):
 
 # Apps whose records the roles below act on. Permissions are derived from the role,
 # not stored per user, so a role change takes effect at once and cannot drift.
-DOMAIN_APPS = ("villages", "secretaries", "tasks", "projects", "presence", "worklogs", "evaluations", "accounts")
+DOMAIN_APPS = ("villages", "secretaries", "tasks", "projects", "presence", "worklogs", "alliances", "evaluations",
+               "accounts")
 
 # Extra actions beyond "view" for roles that are not county admins: "model_name": actions.
 ROLE_EXTRA_ACTIONS = {

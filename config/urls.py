@@ -22,5 +22,6 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("presence/", include("presence.urls")),
     path("worklogs/", include("worklogs.urls")),
+    path("alliances/", include("alliances.urls")),
     path("", include("dashboards.urls")),
 ]

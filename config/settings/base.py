@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "projects",
     "presence",
     "worklogs",
+    "alliances",
     "evaluations",
     "dashboards",
 ]

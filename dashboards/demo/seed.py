@@ -26,6 +26,7 @@ from villages.models import Region, Village, VillageYearStat
 from villages.services import region_create
 from worklogs.models import ServiceRecord, WorkLog
 
+from .alliances import ensure_demo_alliances
 from .county import CountyBuilder
 from .db import Key, bulk
 from .evaluations import ensure_demo_evaluations
@@ -167,6 +168,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         ensure_demo_projects(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_presence(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_worklogs(county, accounts, seed=seed, today=today, log=log)
+        ensure_demo_alliances(county, accounts, seed=seed, today=today, log=log)
     after = counts()
     elapsed = time.perf_counter() - started
     log(f"演示账号 {len(accounts)} 个已就绪（所在县：{county}），用 demo_logins 查看。")
