@@ -253,8 +253,11 @@ class YearlyReport:
         scores = (self._scores().order_by(*order, "channel", "rater__secretary__name", "rater", "dimension")
                   .values_list("period", *person, "channel", "rater__secretary__name", "dimension", "value")
                   .iterator(chunk_size=CHUNK))
+        # Peer raters are named to county staff only (as on the results and appeal pages).
+        names_raters = self.user is None or self.user.is_county_admin
         for period, name, township, village, channel, rater, dimension, value in scores:
-            yield [labels[period], name, township, village, CHANNEL_LABELS.get(channel, channel), rater or "",
+            yield [labels[period], name, township, village, CHANNEL_LABELS.get(channel, channel),
+                   (rater or "") if names_raters else "",
                    _dimension(names[period], dimension), value, ""]
         tallies = (self._tallies().order_by(*order, "dimension", "source")
                    .values_list("period", *person, "dimension", "source", "satisfied", "basic", "unsatisfied")

@@ -15,12 +15,16 @@
 """
 
 import math
+from decimal import Decimal
+
+from django.db import connection
 
 from presence.reports import noticed
 
 from .models import DimensionResult, Grade, Honour, Participant, Period
 
 ROUNDED = 8  # the precision ranks compare at (scoring.PRECISION)
+TOLERANCE = Decimal("0.000000005")
 
 
 def excluded_from_conduct(period):
@@ -55,24 +59,28 @@ def apply(period, cursor, *, nominate=True):
         _grades(period, cursor, ranked)
     if nominate:
         _honours(period, cursor)
+    else:
+        refresh_basis(period, cursor)
 
 
 def _grades(period, cursor, ranked):
     participant = Participant._meta.db_table
     excellent = period.outcome("grade_excellent")
-    qualifying = Participant.objects.filter(period=period, composite__gte=excellent).exists()
+    # Compared at the ranks' precision: a composite that averages exactly 85 may be stored as 84.99999999999999.
+    qualifying = Participant.objects.filter(period=period, composite__gte=excellent - TOLERANCE).exists()
     quota = math.floor(ranked * period.outcome("excellent_quota") / 100)
     if qualifying and quota == 0:
         quota = 1
     cursor.execute(
         f"""UPDATE {participant} SET
-            grade = CASE WHEN g.composite < %s THEN '{Grade.INCOMPETENT}'
-                         WHEN g.composite < %s THEN '{Grade.BASIC}'
-                         WHEN g.composite >= %s AND g.rk + g.tied - 1 <= %s THEN '{Grade.EXCELLENT}'
+            grade = CASE WHEN g.composite < CAST(%s AS NUMERIC) THEN '{Grade.INCOMPETENT}'
+                         WHEN g.composite < CAST(%s AS NUMERIC) THEN '{Grade.BASIC}'
+                         WHEN g.composite >= CAST(%s AS NUMERIC) AND g.rk + g.tied - 1 <= %s THEN '{Grade.EXCELLENT}'
                          ELSE '{Grade.COMPETENT}' END,
-            grade_pending = (g.composite >= %s AND g.rk <= %s AND g.rk + g.tied - 1 > %s)
+            grade_pending = (g.composite >= CAST(%s AS NUMERIC) AND g.rk <= %s AND g.rk + g.tied - 1 > %s)
         FROM (
-            SELECT id, composite, rank_county AS rk, COUNT(*) OVER (PARTITION BY rank_county) AS tied
+            SELECT id, ROUND(CAST(composite AS NUMERIC), {ROUNDED}) AS composite, rank_county AS rk,
+                   COUNT(*) OVER (PARTITION BY rank_county) AS tied
             FROM {participant} WHERE period_id = %s AND rank_county IS NOT NULL
         ) g WHERE {participant}.id = g.id""",
         [period.outcome("grade_basic"), period.outcome("grade_competent"), excellent, quota, excellent, quota, quota,
@@ -80,10 +88,9 @@ def _grades(period, cursor, ranked):
     )
 
 
-def _honours(period, cursor):
-    participant, honour, dimension = (Participant._meta.db_table, Honour._meta.db_table,
-                                      DimensionResult._meta.db_table)
-    cursor.execute(f"DELETE FROM {honour} WHERE period_id = %s", [period.pk])
+def _sources(period):
+    """(kind, SELECT id, basis …, how many) for each honour the period's rules nominate."""
+    participant, dimension = Participant._meta.db_table, DimensionResult._meta.db_table
     count = int(period.outcome("honour_count"))
     excluded = excluded_from_conduct(period)
     not_notified = ""
@@ -105,7 +112,13 @@ def _honours(period, cursor):
         sources.append((Honour.Kind.QUARTER_STAR, f"SELECT id, composite AS basis FROM {participant} "
                                                   f"WHERE period_id = {int(period.pk)} AND composite IS NOT NULL",
                         int(period.outcome("quarter_star_count"))))
-    for kind, source, top in sources:
+    return sources
+
+
+def _honours(period, cursor):
+    honour = Honour._meta.db_table
+    cursor.execute(f"DELETE FROM {honour} WHERE period_id = %s", [period.pk])
+    for kind, source, top in _sources(period):
         if top < 1:
             continue
         cursor.execute(
@@ -116,3 +129,37 @@ def _honours(period, cursor):
             ) ranked WHERE rk <= %s""",
             [period.pk, kind.value, True, top],
         )
+
+
+def refresh_basis(period, cursor):
+    """Recomputed without renominating (an accepted appeal): the honours stay with whom they were confirmed for,
+    and the scores they cite follow the new results."""
+    honour = Honour._meta.db_table
+    for kind, source, _top in _sources(period):
+        cursor.execute(
+            f"""UPDATE {honour} SET basis = (SELECT s.basis FROM ({source}) s WHERE s.id = {honour}.participant_id)
+            WHERE period_id = %s AND kind = %s AND by_rule = %s""",
+            [period.pk, kind.value, True],
+        )
+
+
+def refresh_later_stars(period):
+    """After an appeal moved a flag in `period`, the stars of later frozen periods of its kind are counted again."""
+    participant = Participant._meta.db_table
+    later = Period.objects.filter(region_id=period.region_id, kind=period.kind, start_date__gt=period.end_date,
+                                  status__in=[Period.Status.LOCKED, Period.Status.PUBLISHED]).order_by("end_date")
+    with connection.cursor() as cursor:
+        for following in later:
+            per_star, most = int(following.outcome("flags_per_star")), int(following.outcome("max_stars"))
+            cursor.execute(
+                f"""UPDATE {participant} SET stars = CASE WHEN counted.won / %s > %s THEN %s
+                                                      ELSE counted.won / %s END
+                FROM (
+                    SELECT p.id, COALESCE(flags.won, 0) + CASE WHEN p.flag THEN 1 ELSE 0 END AS won
+                    FROM {participant} p
+                    LEFT JOIN ({EARLIER_FLAGS}) flags
+                           ON flags.secretary_id = p.secretary_id AND flags.batch_id = p.batch_id
+                    WHERE p.period_id = %s
+                ) counted WHERE {participant}.id = counted.id""",
+                [per_star, most, most, per_star, *earlier_flags_params(following), following.pk],
+            )

@@ -13,7 +13,7 @@ from accounts import audit
 from accounts.models import AuditLog
 from secretaries.models import Assignment
 
-from . import scoring
+from . import outcomes, scoring
 from .models import (
     ANSWER_POINTS,
     DEFAULT_DIMENSIONS,
@@ -675,7 +675,9 @@ def _effects(before, after):
 
 
 def _refresh_following(period):
-    """The periods that compare with this one (位次进退) take its new county ranks."""
+    """The periods that compare with this one (位次进退) take its new county ranks; later periods of its kind count
+    their stars again (a flag may have moved)."""
+    outcomes.refresh_later_stars(period)
     ranked_then = Participant.objects.filter(period=period, secretary=OuterRef("secretary")).values("rank_county")
     Participant.objects.filter(period__previous=period, rank_county__isnull=False).update(
         previous_rank=Subquery(ranked_then[:1]))
