@@ -10,6 +10,7 @@ from villages.models import Region
 from .models import Leave, Method, Notice, Result, SpotCheck
 
 METHOD_CHOICES = [("", "—")] + Method.choices
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
 
 
 class DrawForm(forms.Form):
@@ -146,7 +147,10 @@ def date_range(request, today):
 
 
 def parse_day(text, default):
+    """A date from the query string, or `default` when it is not one or lies outside 2000–2100 (a week or month
+    at either end of the calendar cannot be stepped through)."""
     try:
-        return datetime.date.fromisoformat(text) if text else default
+        day = datetime.date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    return day if FIRST_DAY <= day <= LAST_DAY else default

@@ -278,6 +278,8 @@ class Notice(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     title = models.CharField("标题", max_length=120)
     body = models.TextField("通报内容")
+    # Set when county staff change the wording: a draft whose run grows is then no longer rewritten.
+    edited = models.BooleanField("已人工修改", default=False, editable=False)
     team_leader = models.ForeignKey(Secretary, verbose_name="约谈工作队队长", on_delete=models.PROTECT, null=True,
                                     blank=True, related_name="+")
     unit_leader = models.CharField("约谈派出单位分管领导", max_length=100, blank=True)

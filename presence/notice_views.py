@@ -51,6 +51,7 @@ def notice_edit(request, pk):
         before = {name: form.initial.get(name) for name in form.changed_data}
         after = {name: form.cleaned_data.get(name) for name in form.changed_data}
         with transaction.atomic():
+            form.instance.edited = form.instance.edited or bool(form.changed_data)
             form.save()
             audit.record(user=request.user, request=request, action=AuditLog.Action.UPDATE, obj=notice,
                          changes=audit.diff(before, after, form.changed_data))

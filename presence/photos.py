@@ -4,8 +4,10 @@ The type is decided by Pillow reading the content, never by the file name: a ren
 refused. HEIC (an iPhone's default) is refused with a way out, as Pillow cannot read it without a plug-in.
 """
 
+import contextlib
 import datetime
 import math
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +17,9 @@ from django.utils import timezone
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 MAX_BYTES = 8 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a phone's largest photo is about 48 megapixels
+TOO_MANY_PIXELS = f"照片像素过大（超过 {MAX_PIXELS // 10_000} 万像素），请缩小尺寸后再上传。"
+EARLIEST_TAKEN = datetime.date(2000, 1, 1)  # earlier (or later than tomorrow) is a camera's clock never set
 FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}  # MPO: a phone's multi-frame JPEG
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
 EARTH_RADIUS = 6_371_008.8  # metres, the mean radius
@@ -47,13 +52,13 @@ def check_photo(upload):
         raise ValidationError("暂不支持 HEIC/HEIF 格式（苹果手机默认格式）。请在相机设置中选择“兼容性最佳”，"
                               "或转换为 JPG 后再上传。")
     try:
-        with Image.open(upload) as image:
-            kind = image.format
-            image.verify()
-        upload.seek(0)
-        with Image.open(upload) as image:  # verify() leaves the image unusable: open again for the EXIF
-            exif = image.getexif()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: a bomb is refused, not stored.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            kind, exif = _read(upload)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(TOO_MANY_PIXELS) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError("无法识别该文件为图片（可能已损坏或不是照片），请上传 JPG 或 PNG 格式的照片。") from None
     finally:
         upload.seek(0)
@@ -63,8 +68,30 @@ def check_photo(upload):
     return PhotoInfo(content_type=FORMATS[kind], taken_at=_taken_at(exif), latitude=latitude, longitude=longitude)
 
 
+def _read(upload):
+    """The format and EXIF, from the header: the size is checked before anything is decoded."""
+    with Image.open(upload) as image:
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise Image.DecompressionBombError(f"{width}x{height}")
+        kind = image.format
+        image.verify()
+    upload.seek(0)
+    with Image.open(upload) as image:  # verify() leaves the image unusable: open again for the EXIF
+        return kind, image.getexif()
+
+
+def _ifd(exif, tag):
+    """One EXIF sub-directory, or {} when it is broken: a bad block costs its fields, never the photo."""
+    try:
+        return exif.get_ifd(tag)
+    except Exception:  # Pillow's TIFF reader raises many kinds of error on a malformed block
+        return {}
+
+
 def _taken_at(exif):
-    details = exif.get_ifd(ExifTags.IFD.Exif)
+    """When the photo was taken, or None unless the EXIF gives a moment between 2000 and tomorrow."""
+    details = _ifd(exif, ExifTags.IFD.Exif)
     text = details.get(TAG_DATETIME_ORIGINAL) or exif.get(TAG_DATETIME)
     if not isinstance(text, str):
         return None
@@ -72,20 +99,26 @@ def _taken_at(exif):
         moment = datetime.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    offset = details.get(TAG_OFFSET_ORIGINAL)
-    if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-":
-        try:
-            hours, minutes = int(offset[1:3]), int(offset[4:6])
-        except ValueError:
-            return timezone.make_aware(moment)
-        sign = 1 if offset[0] == "+" else -1
-        zone = datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes))
-        return moment.replace(tzinfo=zone)
-    return timezone.make_aware(moment)  # a camera writes its local time: the site's zone
+    latest = timezone.now() + datetime.timedelta(days=1)
+    if not EARLIEST_TAKEN <= moment.date() <= latest.date() + datetime.timedelta(days=1):
+        return None  # checked before a zone is attached: year 1 or 9999 would overflow on conversion to UTC
+    moment = moment.replace(tzinfo=_zone(details.get(TAG_OFFSET_ORIGINAL)))
+    earliest = timezone.make_aware(datetime.datetime.combine(EARLIEST_TAKEN, datetime.time()))
+    return moment if earliest <= moment <= latest else None
+
+
+def _zone(offset):
+    """The zone OffsetTimeOriginal names ("+08:00"); without a usable one, the site's (a camera's local time)."""
+    if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-" and offset[3] == ":":
+        hours, minutes = offset[1:3], offset[4:6]
+        if (hours + minutes).isascii() and (hours + minutes).isdigit() and int(hours) <= 14 and int(minutes) < 60:
+            sign = 1 if offset[0] == "+" else -1
+            return datetime.timezone(sign * datetime.timedelta(hours=int(hours), minutes=int(minutes)))
+    return timezone.get_current_timezone()
 
 
 def _position(exif):
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps = _ifd(exif, ExifTags.IFD.GPSInfo)
     try:
         latitude = _degrees(gps[GPS_LAT], gps.get(GPS_LAT_REF, "N"), "S")
         longitude = _degrees(gps[GPS_LON], gps.get(GPS_LON_REF, "E"), "W")
@@ -99,11 +132,25 @@ def _position(exif):
 def _degrees(parts, ref, negative):
     degrees, minutes, seconds = (float(part) for part in parts)
     value = degrees + minutes / 60 + seconds / 3600
+    if not math.isfinite(value):
+        raise ValueError("not a position")  # a rational n/0 reads as NaN or infinity
     if isinstance(ref, bytes):
         ref = ref.decode("ascii", "ignore")
     if str(ref).strip("\x00 ").upper() == negative:
         value = -value
     return Decimal(f"{value:.6f}")
+
+
+@contextlib.contextmanager
+def stored(field, name, content):
+    """Write the photo for the record being saved, and delete it again if the save fails: a record rolled back
+    must not leave a photo of someone's whereabouts on disk with nothing pointing to it."""
+    field.save(name, content, save=False)
+    try:
+        yield
+    except BaseException:
+        field.storage.delete(field.name)
+        raise
 
 
 def distance_m(lat1, lon1, lat2, lon2):

@@ -4,6 +4,7 @@ A result entered for a day of approved leave becomes 请假中, never 不在岗;
 approved leave) the secretary's absences are re-read and the three-absences rule drafts or withdraws a notice.
 """
 
+import contextlib
 import datetime
 import secrets
 
@@ -81,16 +82,18 @@ def check_record(*, user, check, result, method="", inspector="", note="", photo
     elif check.checked_at is None or before["result"] != result:
         check.checked_at = now or timezone.now()
     check.recorded_by = user
+    kept = contextlib.nullcontext()
     if photo is not None:
         info = photos.check_photo(photo)
-        check.photo.save(_photo_name(info), ContentFile(photo.read()), save=False)
-    check.full_clean()
-    check.save()
-    changes = audit.diff(before, audit.snapshot(check, before), before)
-    if photo is not None:
-        changes["photo"] = ["", "（已上传现场照片）"]
-    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=check, changes=changes)
-    apply_absence_rule(check.secretary, user=user, request=request)
+        kept = photos.stored(check.photo, _photo_name(info), ContentFile(photo.read()))
+    with kept:
+        check.full_clean()
+        check.save()
+        changes = audit.diff(before, audit.snapshot(check, before), before)
+        if photo is not None:
+            changes["photo"] = ["", "（已上传现场照片）"]
+        audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=check, changes=changes)
+        apply_absence_rule(check.secretary, user=user, request=request)
     return check
 
 
@@ -115,47 +118,66 @@ def _photo_name(info):
 # --- The three-absences rule ---------------------------------------------------------------------------------
 
 def absence_runs(secretary):
-    """Runs of consecutive 不在岗 among the secretary's recorded checks (请假中, 公出 and 在岗 break a run)."""
+    """Runs of consecutive 不在岗 among the secretary's recorded checks (请假中, 公出 and 在岗 break a run).
+
+    A day counts once: the county's and the township's rounds may both find the secretary away the same day."""
     runs, current = [], []
     for check in SpotCheck.objects.filter(secretary=secretary).recorded().in_order().select_related("village"):
-        if check.result == Result.ABSENT:
-            current.append(check)
-        elif current:
-            runs.append(current)
+        if check.result != Result.ABSENT:
+            if current:
+                runs.append(current)
             current = []
+        elif not current or current[-1].date != check.date:
+            current.append(check)
     if current:
         runs.append(current)
     return runs
 
 
+def notice_runs(secretary, issued_checks):
+    """The runs that call for a notice. An issued notice closes its run: only absences after its last check count
+    towards the next one, so a secretary who stays away after being noticed is noticed again."""
+    needed = settings.PRESENCE_ABSENCE_RUN
+    runs = []
+    for run in absence_runs(secretary):
+        noticed = [i for i, check in enumerate(run) if check.pk in issued_checks]
+        run = run[noticed[-1] + 1:] if noticed else run
+        if len(run) >= needed:
+            runs.append(run)
+    return runs
+
+
+@transaction.atomic
 def apply_absence_rule(secretary, *, user=None, request=None):
     """One draft notice per run of at least PRESENCE_ABSENCE_RUN absences; a draft whose run no longer holds
     (a result corrected, leave approved afterwards) is withdrawn. Issued notices are never touched."""
-    needed = settings.PRESENCE_ABSENCE_RUN
-    runs = [run for run in absence_runs(secretary) if len(run) >= needed]
-    notices = list(Notice.objects.filter(secretary=secretary))
-    starts = {run[0].pk for run in runs}
+    # Lock the person: two offices recording the third absence at once must not both draft a notice.
+    secretary = Secretary.objects.select_for_update().get(pk=secretary.pk)
+    notices = list(Notice.objects.filter(secretary=secretary).prefetch_related("checks"))
+    issued_checks = {check.pk for n in notices if n.is_issued for check in n.checks.all()}
+    runs = notice_runs(secretary, issued_checks)
+    drafts = {}  # index in runs -> the draft that covers that run (two runs merged by a correction keep one)
     for notice in notices:
-        if notice.status == Notice.Status.DRAFT and notice.run_start_id not in starts:
+        if notice.is_issued:
+            continue
+        listed = {check.pk for check in notice.checks.all()} | {notice.run_start_id}
+        index = next((i for i, run in enumerate(runs) if listed & {check.pk for check in run}), None)
+        if index is None or index in drafts:
             audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=notice,
                          changes={"原因": "连续不在岗记录已更正，通报草稿自动撤回"})
             notice.delete()
-    kept = [n for n in notices if n.pk is not None]
-    for run in runs:
-        ids = {check.pk for check in run}
-        existing = next((n for n in kept if n.run_start_id in ids), None)
-        if existing is None:
-            notice = _draft(secretary, run)
-            audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=notice)
-            kept.append(notice)
-        elif existing.status == Notice.Status.DRAFT:
-            if existing.run_start_id != run[0].pk:
-                existing.run_start = run[0]
-                existing.save(update_fields=["run_start"])
-            existing.checks.set(run)
+        else:
+            drafts[index] = notice
+    for index, run in enumerate(runs):
+        draft = drafts.get(index)
+        if draft is None:
+            audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=_draft(secretary, run))
+        elif {c.pk for c in draft.checks.all()} != {c.pk for c in run} or draft.run_start_id != run[0].pk:
+            _redraft(draft, secretary, run)
 
 
-def _draft(secretary, run):
+def _wording(secretary, run):
+    """What a draft says about `run`: its village, the leaders called in, the title and the body."""
     secretary = Secretary.objects.select_related("unit").get(pk=secretary.pk)
     team = (WorkTeam.objects.filter(members=secretary, leader__isnull=False).exclude(leader=secretary)
             .select_related("leader").order_by("pk").first())
@@ -163,19 +185,37 @@ def _draft(secretary, run):
     township = Region.objects.filter(pk=village.region.parent_id).values_list("name", flat=True).first() or ""
     dates = "、".join(f"{c.date.month}月{c.date.day}日" for c in run)
     called_in = "、".join(filter(None, [team and f"工作队队长{team.leader.name}", f"{secretary.unit.name}分管领导"]))
-    notice = Notice(
-        secretary=secretary, village=village, run_start=run[0], team_leader=team.leader if team else None,
-        unit_leader=f"{secretary.unit.name}分管领导",
-        title=f"关于{secretary.name}同志连续{len(run)}次抽查不在岗的通报",
-        body=(f"经县委组织部（下派办）采取线上视频抽查、实地督导等方式抽查，{township}{village.region.name}第一书记"
-              f"{secretary.name}（{secretary.unit.name}选派）在{dates}的{len(run)}次抽查中均不在岗，且未履行请假手续。"
-              f"根据第一书记管理有关规定，现予以全县通报，并约谈{called_in}。"
-              f"请{secretary.name}同志深刻反思、立即整改，严格遵守驻村工作纪律，确保吃住在村、工作在村。"),
-    )
+    return {
+        "village": village, "team_leader": team.leader if team else None,
+        "unit_leader": f"{secretary.unit.name}分管领导",
+        "title": f"关于{secretary.name}同志连续{len(run)}次抽查不在岗的通报",
+        "body": (f"经县委组织部（下派办）采取线上视频抽查、实地督导等方式抽查，{township}{village.region.name}第一书记"
+                 f"{secretary.name}（{secretary.unit.name}选派）在{dates}的{len(run)}次抽查中均不在岗，且未履行请假手续。"
+                 f"根据第一书记管理有关规定，现予以全县通报，并约谈{called_in}。"
+                 f"请{secretary.name}同志深刻反思、立即整改，严格遵守驻村工作纪律，确保吃住在村、工作在村。"),
+    }
+
+
+def _draft(secretary, run):
+    notice = Notice(secretary=secretary, run_start=run[0], **_wording(secretary, run))
     notice.full_clean(exclude=["checks"])
     notice.save()
     notice.checks.set(run)
     return notice
+
+
+def _redraft(notice, secretary, run):
+    """The run changed: the draft lists its checks again and, unless county staff have edited it, says so."""
+    notice.run_start = run[0]
+    fields = ["run_start"]
+    if not notice.edited:
+        wording = _wording(secretary, run)
+        for name, value in wording.items():
+            setattr(notice, name, value)
+        fields += wording
+    notice.full_clean(exclude=["checks"])
+    notice.save(update_fields=fields)
+    notice.checks.set(run)
 
 
 @transaction.atomic
@@ -211,11 +251,11 @@ def evidence_upload(*, user, secretary, upload, spot_check=None, note="", reques
         evidence.distance = round(photos.distance_m(info.latitude, info.longitude, village.latitude,
                                                     village.longitude))
         evidence.radius = village.presence_radius
-    evidence.photo.save(_photo_name(info), ContentFile(upload.read()), save=False)
-    evidence.full_clean()
-    evidence.save()
-    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=evidence,
-                 changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding})
+    with photos.stored(evidence.photo, _photo_name(info), ContentFile(upload.read())):
+        evidence.full_clean()
+        evidence.save()
+        audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=evidence,
+                     changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding})
     return evidence
 
 

@@ -6,6 +6,7 @@ from villages.filters import narrow_area_field
 from villages.models import Region
 
 from .models import REFLECTION_LIMIT, TEXT_LIMIT, ServiceRecord, Tag, WorkLog
+from .periods import FIRST_DAY, LAST_DAY, in_range
 
 
 class WorkLogForm(ScopedModelForm):
@@ -64,6 +65,12 @@ class BoardForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         narrow_area_field(self.fields["township"], user)
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day is not None and not in_range(day):
+            raise forms.ValidationError(f"请选择 {FIRST_DAY.year} 年至 {LAST_DAY.year} 年之间的日期。")
+        return day
 
 
 class OverviewForm(forms.Form):

@@ -5,6 +5,12 @@ from dataclasses import dataclass
 
 WEEK, MONTH = "week", "month"
 KINDS = (WEEK, MONTH)
+FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)
+
+
+def in_range(day):
+    """Whether a period around `day` can be shown: at either end of the calendar its neighbours do not exist."""
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 @dataclass(frozen=True)

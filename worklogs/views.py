@@ -22,7 +22,7 @@ from . import reports, services
 from .filters import ServiceRecordFilter, WorkLogFilter
 from .forms import BoardForm, OverviewForm, ReflectionForm, ServiceRecordForm, WorkLogForm
 from .models import ServiceRecord, Summary, WorkLog
-from .periods import KINDS, WEEK, Period
+from .periods import KINDS, WEEK, Period, in_range
 
 NOT_A_SECRETARY = "民情日记和办实事记录由第一书记本人填写；您的账号没有关联第一书记。"
 
@@ -42,10 +42,12 @@ def require_own_secretary(user):
 
 
 def day_from(value, default):
+    """A date from a URL or query string; `default` when it is not one or lies outside 2000–2100."""
     try:
-        return datetime.date.fromisoformat(value) if value else default
+        day = datetime.date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if day is None or in_range(day) else default
 
 
 class OwnEntryMixin:
@@ -201,7 +203,9 @@ class ServiceCreate(OwnEntryMixin, ServiceMixin, ScopedCreateView):
     def get_initial(self):
         """From a log (?log=): its date, village and the link, so the day is entered once."""
         raw = self.request.GET.get("log", "")
-        log = WorkLog.objects.for_user(self.request.user, "change").filter(pk=raw).first() if raw.isdigit() else None
+        log = None
+        if raw.isascii() and raw.isdigit():  # "²".isdigit() is true too, and int() refuses it
+            log = WorkLog.objects.for_user(self.request.user, "change").filter(pk=raw).first()
         if log is not None:
             return {"date": log.date, "village": log.village_id, "work_log": log.pk}
         today = timezone.localdate()
