@@ -13,12 +13,12 @@ from django.db.models import Case, Count, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.params import id_or_404
 from accounts.roles import Role
 
 from . import access, scoring, services
 from .appeal_forms import AcceptForm, AppealFilter, AppealForm, RejectForm, score_rows
 from .models import Appeal, Channel, Participant
-from .views import _int_or_404
 
 PENDING_FIRST = Case(When(status=Appeal.Status.PENDING, then=0), default=1)
 RELATED = ("participant__period__region", "participant__secretary", "participant__township",
@@ -180,7 +180,7 @@ def appeal_grades(request, pk):
     """Decide the 优秀待定 ties the recomputation left (the period page's form is for locked periods only)."""
     appeal = _deciding(request, pk)
     period = appeal.participant.period
-    chosen = period.participants.filter(pk__in=[_int_or_404(v) for v in request.POST.getlist("excellent")])
+    chosen = period.participants.filter(pk__in=[id_or_404(v) for v in request.POST.getlist("excellent")])
     try:
         services.appeal_grades_decide(period, list(chosen), user=request.user, request=request)
         messages.success(request, "已决定待定人员的年度等次。")

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import audit
 from accounts.models import AuditLog
+from accounts.params import id_or_404
 from excel import values as cell
 from excel.pipeline import Importer, Plan, RowProblems, insert_rows
 from excel.reader import Column, FileRejected
@@ -77,9 +77,7 @@ class ScoreImporter(Importer):
         raw = request.POST.get("period") or request.GET.get("period")
         if not raw:
             return {}
-        if not (raw.isascii() and raw.isdigit()):
-            raise Http404("没有这个考评周期。")
-        period = get_object_or_404(Period.objects.for_user(request.user), pk=raw)
+        period = get_object_or_404(Period.objects.for_user(request.user), pk=id_or_404(raw, "没有这个考评周期。"))
         access.require_manager(request.user, period)
         return {"period": period.pk}
 

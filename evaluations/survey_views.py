@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
+from accounts.params import id_or_404
 from secretaries.views import add_service_error
 from villages.models import Region
 
@@ -94,18 +94,13 @@ def qr_svg(text):
     return mark_safe(segno.make(text, error="m").svg_inline(border=2, omitsize=True, svgclass="qr"))
 
 
-def _is_id(text):
-    return text.isascii() and text.isdigit()  # "²".isdigit() is true, int("²") is not
-
-
 def print_filters(request, period):
     """The codes the print page lists (?township=, ?unused=1) and the township chosen, if any."""
     codes = SurveyCode.objects.filter(period=period)
     township = None
     if request.GET.get("township"):
-        if not _is_id(request.GET["township"]):
-            raise Http404("没有这个镇街。")
-        township = get_object_or_404(Region.objects.for_user(request.user), pk=request.GET["township"])
+        township = get_object_or_404(Region.objects.for_user(request.user),
+                                     pk=id_or_404(request.GET["township"], "没有这个镇街。"))
         codes = codes.filter(participant__township=township)
     if request.GET.get("unused"):
         codes = codes.filter(used_at__isnull=True, expires_at__gt=timezone.now())

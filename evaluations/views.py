@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.params import id_or_404
 from accounts.roles import Role
 from accounts.views import ScopedListView
 from excel.writer import SheetSpec, xlsx_response
@@ -179,11 +180,11 @@ def period_roster(request, pk):
         try:
             if request.POST.get("action") == "add":
                 mine = services.candidates(period).filter(pk__in=Assignment.objects.for_user(user).values("pk"))
-                assignment = get_object_or_404(mine, pk=_int_or_404(request.POST.get("assignment")))
+                assignment = get_object_or_404(mine, pk=id_or_404(request.POST.get("assignment")))
                 person = services.participant_add(period, assignment, user=user, request=request)
                 messages.success(request, f"已将{person.secretary.name}加入参评名单。")
             else:
-                person = get_object_or_404(people, pk=_int_or_404(request.POST.get("participant")))
+                person = get_object_or_404(people, pk=id_or_404(request.POST.get("participant")))
                 services.participant_remove(period, person, user=user, request=request,
                                             reason=request.POST.get("reason", ""))
                 messages.success(request, f"已将{person.secretary.name}移出参评名单。")
@@ -200,12 +201,6 @@ def period_roster(request, pk):
     })
 
 
-def _int_or_404(text):
-    if text and text.isascii() and text.isdigit():
-        return int(text)
-    raise Http404("没有这条记录。")
-
-
 @require_POST
 @login_required
 def honour_change(request, pk, honour):
@@ -214,7 +209,7 @@ def honour_change(request, pk, honour):
     period = period_or_404(user, pk)
     access.require_manager(user, period)
     honour = get_object_or_404(period.honours.all(), pk=honour)
-    replacement = get_object_or_404(period.participants.all(), pk=_int_or_404(request.POST.get("participant")))
+    replacement = get_object_or_404(period.participants.all(), pk=id_or_404(request.POST.get("participant")))
     try:
         services.honour_change(period, honour, replacement, user=user, request=request,
                                reason=request.POST.get("reason", ""))
@@ -230,7 +225,7 @@ def grades_decide(request, pk):
     user = request.user
     period = period_or_404(user, pk)
     access.require_manager(user, period)
-    chosen = period.participants.filter(pk__in=[_int_or_404(v) for v in request.POST.getlist("excellent")])
+    chosen = period.participants.filter(pk__in=[id_or_404(v) for v in request.POST.getlist("excellent")])
     try:
         services.grades_decide(period, list(chosen), user=user, request=request)
         messages.success(request, "已决定待定人员的年度等次。")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from accounts.params import parse_id
 from secretaries.models import Assignment, Secretary
 from villages.filters import area_queryset
 from villages.models import Region, Village
@@ -99,7 +100,7 @@ class IdChoices(forms.ModelMultipleChoiceField):
     raise OverflowError on SQLite, which the stock field does not catch)."""
 
     def _check_values(self, value):
-        if any(not (str(v).isascii() and str(v).isdigit() and len(str(v)) < 19) for v in value or ()):
+        if any(parse_id(v) is None for v in value or ()):
             raise forms.ValidationError("所选镇街无效，请重新选择。", code="invalid_choice")
         return super()._check_values(value)
 

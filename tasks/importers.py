@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditLog
+from accounts.params import id_or_404
 from accounts.roles import Role
 from excel import values as cell
 from excel.pipeline import Importer, Plan, Problem, RowProblems, insert_rows
@@ -315,9 +315,7 @@ class CommonItemImporter(Importer):
         raw = request.POST.get("common") or request.GET.get("common")
         if not raw:
             return {}
-        if not (raw.isascii() and raw.isdigit()):
-            raise Http404("没有这份清单。")
-        common = get_object_or_404(CommonTask.objects.for_user(request.user), pk=raw)
+        common = get_object_or_404(CommonTask.objects.for_user(request.user), pk=id_or_404(raw, "没有这份清单。"))
         if not CommonTask.objects.for_user(request.user, "change").filter(pk=common.pk).exists():
             raise PermissionDenied("县统一任务清单由制定它的县委组织部导入。")
         return {"common": common.pk}

@@ -13,6 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.params import parse_id
 from accounts.roles import Role
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
 from secretaries.models import Secretary
@@ -202,10 +203,10 @@ class ServiceCreate(OwnEntryMixin, ServiceMixin, ScopedCreateView):
 
     def get_initial(self):
         """From a log (?log=): its date, village and the link, so the day is entered once."""
-        raw = self.request.GET.get("log", "")
+        pk = parse_id(self.request.GET.get("log"))
         log = None
-        if raw.isascii() and raw.isdigit():  # "²".isdigit() is true too, and int() refuses it
-            log = WorkLog.objects.for_user(self.request.user, "change").filter(pk=raw).first()
+        if pk is not None:
+            log = WorkLog.objects.for_user(self.request.user, "change").filter(pk=pk).first()
         if log is not None:
             return {"date": log.date, "village": log.village_id, "work_log": log.pk}
         today = timezone.localdate()
