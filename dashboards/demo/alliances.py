@@ -1,5 +1,167 @@
-"""Demo alliances for the demo county (filled in by the alliances app)."""
+"""Demo alliances for the demo county: a 总盟, six 分盟 (梁山's "总盟 + 6 分盟", 金乡's "1+X+N"), the 香瓜联盟 and
+羊肚菌联盟 industry alliances, expert groups with experts, the four lists in every state and a year of meetings
+(one 分盟 missed last month's 例会, so the warning shows). Deterministic (random.Random(seed)); skipped when the
+county already has alliances."""
+
+import datetime
+import random
+
+from accounts.roles import Role
+from alliances.models import (
+    Activity,
+    Alliance,
+    Category,
+    CoBuild,
+    Expert,
+    ExpertGroup,
+    Member,
+    Need,
+    Resource,
+    Supervision,
+    Urgency,
+)
+from alliances.querysets import previous_month
+from secretaries.models import Assignment
+from villages.models import Region
+
+NEEDS = {
+    "technical": ["大棚香瓜病虫害防治指导", "羊肚菌出菇期温湿度管理", "大蒜种植测土配方施肥"],
+    "industry": ["村集体电商直播带货渠道", "香瓜统一品牌包装设计", "冷库建设选址论证"],
+    "infrastructure": ["生产路硬化约1.2公里", "村内排水沟渠疏通", "安装太阳能路灯20盏"],
+    "livelihood": ["独居老人助餐服务", "困难群众冬季取暖"], "employment": ["返乡青年技能培训"],
+    "medical": ["巡回义诊和健康体检"], "education": ["留守儿童课后辅导"], "other": ["村史馆资料整理"],
+}
+RESOURCES = {
+    "technical": ["农技专家上门指导", "食用菌栽培技术培训", "测土配方施肥服务"],
+    "industry": ["帮扶资金", "电商平台销售渠道", "品牌设计服务"],
+    "infrastructure": ["道路建设技术指导", "工程机械支援"],
+    "livelihood": ["爱心物资捐赠", "志愿服务队"], "employment": ["定向招聘岗位"], "medical": ["医疗专家义诊"],
+    "education": ["大学生志愿支教"], "other": ["文史专家指导"],
+}
+GROUPS = [("党建示范提升", "other"), ("种植养殖技术服务", "technical"), ("产业强村共富", "industry")]
+EXPERTS = [("孙立新", "设施蔬菜栽培", "县农业农村局"), ("马红霞", "食用菌栽培", "市农业科学院"),
+           ("郑国庆", "农村基层党建", "县委党校"), ("冯晓东", "农产品电商", "县商务局"),
+           ("韩玉梅", "植物保护", "县农业技术推广中心"), ("曹建华", "农业经济", "济宁学院")]
 
 
 def ensure_demo_alliances(county, accounts, *, seed, today, log):
-    return None
+    admin = next((user for user, _ in accounts if user.role == Role.COUNTY_ADMIN), None)
+    if county is None or admin is None or Alliance.objects.filter(region=county).exists():
+        return
+    rng = random.Random(f"alliances-{seed}")
+    townships = list(Region.objects.filter(level=Region.Level.TOWNSHIP, path__startswith=county.path))
+    serving = list(Assignment.objects.active_first_secretaries().filter(village__region__path__startswith=county.path)
+                   .select_related("secretary__unit", "village__region"))
+    if not townships or not serving:
+        return
+    founded = datetime.date(today.year - 2, 3, 1)
+    master = Alliance.objects.create(kind="master", name=f"{county.name}第一书记联盟", region=county, founded=founded,
+                                     convener=serving[0].secretary, note="总盟统筹，分盟协作，四张清单精准对接。")
+    subs = []
+    chunks = [townships[i::6] for i in range(6)]
+    by_town = {}
+    for asg in serving:
+        by_town.setdefault(asg.village.region.parent_id, []).append(asg)
+    numerals = "一二三四五六"
+    for index, towns in enumerate(chunks):
+        people = [a for t in towns for a in by_town.get(t.pk, [])]
+        if not towns or not people:
+            continue
+        sub = Alliance.objects.create(kind="sub", name=f"第{numerals[index]}分盟", parent=master, region=county,
+                                      founded=founded, convener=people[0].secretary)
+        sub.townships.set(towns)
+        sub.people = people
+        Member.objects.bulk_create([Member(alliance=sub, kind="secretary", secretary=a.secretary)
+                                    for a in people[:12]])
+        units = {a.secretary.unit_id for a in people[:12]}
+        Member.objects.bulk_create([Member(alliance=sub, kind="unit", unit_id=u) for u in sorted(units)[:5]])
+        subs.append(sub)
+    industries = []
+    for name in ("香瓜联盟", "羊肚菌联盟"):
+        people = rng.sample(serving, min(6, len(serving)))
+        ind = Alliance.objects.create(kind="industry", name=name, parent=master, region=county, founded=founded,
+                                      convener=people[0].secretary)
+        ind.townships.set({a.village.region.parent_id for a in people})
+        ind.people = people
+        Member.objects.bulk_create([Member(alliance=ind, kind="secretary", secretary=a.secretary) for a in people])
+        industries.append(ind)
+    groups = []
+    for offset, (name, category) in enumerate(GROUPS):
+        group = ExpertGroup.objects.create(alliance=master, name=name, category=category)
+        for expert_name, field, unit in EXPERTS[offset * 2:offset * 2 + 2]:
+            Expert.objects.create(group=group, name=expert_name, field=field, unit=unit,
+                                  phone=f"139{rng.randrange(10**7, 10**8)}")
+        groups.append(group)
+    experts = list(Expert.objects.filter(group__alliance=master))
+    alliances = subs + industries
+    resources = []
+    for i in range(80):
+        alliance = alliances[i % len(alliances)]
+        category = rng.choice(Category.values)
+        by_expert = i % 5 == 0
+        resources.append(Resource(
+            alliance=alliance, category=category, description=rng.choice(RESOURCES[category]),
+            amount=rng.choice([None, 5, 10, 20, 50]), amount_unit=rng.choice(["万元", "人次", ""]),
+            provider_secretary=None if by_expert else rng.choice(alliance.people).secretary,
+            provider_expert=rng.choice(experts) if by_expert else None,
+            valid_until=None if i % 4 else today + datetime.timedelta(days=rng.randrange(-60, 400)),
+            capacity=rng.choice([1, 2, 3])))
+    Resource.objects.bulk_create(resources)
+    needs = []
+    for i in range(40):
+        alliance = subs[i % len(subs)] if i % 8 else industries[i % 2]
+        category = rng.choice(Category.values)
+        needs.append(Need(alliance=alliance, category=category, description=rng.choice(NEEDS[category]),
+                          village=rng.choice(alliance.people).village,
+                          raised_by=rng.choice(["村委会", "村民代表", "网格员"]),
+                          raised_on=today - datetime.timedelta(days=rng.randrange(10, 300)),
+                          urgency=rng.choice(Urgency.values)))
+    Need.objects.bulk_create(needs)
+    # 20 co-build items: waiting for 接单, ongoing, overdue and completed (their needs solved).
+    for i in range(20):
+        wanted = needs[i]
+        pool = [r for r in resources if r.alliance_id == wanted.alliance_id] or resources
+        state = ("waiting", "ongoing", "overdue", "completed", "completed")[i % 5]
+        created = wanted.raised_on + datetime.timedelta(days=5)
+        item = CoBuild.objects.create(
+            alliance=wanted.alliance, content=wanted.description, measures="联盟派单，专家组对接，限期办结。",
+            deadline=today + datetime.timedelta(days=-20 if state == "overdue" else 45),
+            responsible=wanted.alliance.convener.name,
+            expert_group=groups[i % 3] if state != "ongoing" or i % 2 else None, created_on=created,
+            accepted_on=None if state == "waiting" else created + datetime.timedelta(days=2),
+            status="completed" if state == "completed" else "ongoing",
+            completed_on=today - datetime.timedelta(days=3) if state == "completed" else None,
+            outcome="问题已解决，群众满意。" if state == "completed" else "")
+        item.needs.set([wanted])
+        item.resources.set([rng.choice(pool)])
+        if state == "completed":
+            Need.objects.filter(pk=wanted.pk).update(status="solved", solved_on=item.completed_on)
+        if i % 3 == 0:
+            closed = i % 2 == 0
+            Supervision.objects.create(alliance=item.alliance, cobuild=item, date=today - datetime.timedelta(days=30),
+                                       inspector="县委组织部督导组", finding="推进台账更新不及时",
+                                       deadline=today + datetime.timedelta(days=-5 if i % 6 == 3 else 15),
+                                       closed=closed)
+    Supervision.objects.create(alliance=needs[30].alliance, need=needs[30], date=today - datetime.timedelta(days=12),
+                               inspector="县委组织部督导组", finding="需求超过两个月未派单", deadline=today)
+    # A year of 例会 (monthly), 主题活动/观摩评比 (quarterly), 述职评议/擂台比武 (half-yearly).
+    # The last 分盟 missed last month's 例会.
+    last_month = previous_month(today)[0]
+    month = datetime.date(today.year - 1, today.month, 1)
+    while month <= today:
+        for sub in subs:
+            if month == last_month and sub is subs[-1]:
+                continue
+            meeting = Activity.objects.create(alliance=sub, kind="meeting", date=month.replace(day=rng.randrange(5, 26))
+                                              if month < today.replace(day=1) else month,
+                                              topic=f"{month.month}月例会：需求梳理与派单",
+                                              minutes="通报需求办理情况，研究派单事项。", outcomes="新增派单若干项。")
+            meeting.attendees.set([a.secretary for a in sub.people[:8]])
+            if month.month % 3 == 0:
+                Activity.objects.create(alliance=sub, kind=rng.choice(["theme", "observation"]),
+                                        date=month.replace(day=20), topic="观摩评比：共建项目现场观摩")
+            if month.month in (6, 12):
+                Activity.objects.create(alliance=sub, kind=rng.choice(["review", "contest"]),
+                                        date=month.replace(day=25), topic="半年述职评议暨擂台比武")
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    log(f"第一书记联盟：{len(alliances) + 1} 个联盟，{len(needs)} 项需求，{len(resources)} 项资源，20 个共建项目。")

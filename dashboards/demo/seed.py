@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from alliances.models import Alliance, CoBuild, Need, Resource
 from evaluations.models import Period, Score, SurveyTally
 from excel.models import ImportRecord
 from presence.models import Leave, Notice, SpotCheck
@@ -58,6 +59,7 @@ COUNTED = [
     ("帮扶工作规划", Plan), ("重点帮扶任务", TaskItem),
     ("在岗抽查", SpotCheck), ("请假", Leave), ("在岗通报", Notice),
     ("民情日记", WorkLog), ("办实事记录", ServiceRecord),
+    ("第一书记联盟", Alliance), ("联盟需求", Need), ("联盟资源", Resource), ("共建项目", CoBuild),
 ]
 
 

@@ -1,0 +1,128 @@
+from django import forms
+from django.db.models import Q
+
+from secretaries.models import DispatchUnit, Secretary, WorkTeam
+from villages.models import Region, Village
+
+from .models import Activity, Alliance, CoBuild, Expert, ExpertGroup, Member, Need, Resource, Supervision
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class NeedForm(forms.ModelForm):
+    class Meta:
+        model = Need
+        fields = ("alliance", "category", "village", "description", "raised_by", "raised_on", "urgency")
+        widgets = {"raised_on": DATE}
+
+    def __init__(self, *args, user, alliances, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["alliance"].queryset = alliances
+        self.fields["village"].queryset = Village.objects.for_user(user).select_related("region__parent") \
+            if user.role != "secretary" else Village.objects.filter(region__path__startswith=user.region.path)
+
+
+class ResourceForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = ("alliance", "category", "description", "amount", "amount_unit", "provider_secretary",
+                  "provider_expert", "valid_until", "capacity")
+        widgets = {"valid_until": DATE}
+
+    def __init__(self, *args, user, alliances, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["alliance"].queryset = alliances
+        self.fields["provider_secretary"].queryset = Secretary.objects.for_user(user).select_related("unit")
+        self.fields["provider_expert"].queryset = Expert.objects.for_user(user)
+
+
+class DispatchForm(forms.ModelForm):
+    resources = forms.ModelMultipleChoiceField(label="选用资源", queryset=Resource.objects.none(),
+                                               widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = CoBuild
+        fields = ("resources", "content", "measures", "deadline", "responsible", "expert_group")
+        widgets = {"deadline": DATE, "measures": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, need, suggested, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resources"].queryset = Resource.objects.filter(pk__in=[r.pk for r in suggested if r.available])
+        self.fields["resources"].label_from_instance = lambda r: f"{r.description}（{r.provider_label}）"
+        self.fields["expert_group"].queryset = ExpertGroup.objects.filter(alliance__region_id=need.alliance.region_id)
+        self.fields["expert_group"].required = False
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.CharField(label="完成成效", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class AllianceForm(forms.ModelForm):
+    class Meta:
+        model = Alliance
+        fields = ("kind", "name", "parent", "convener", "townships", "founded", "note")
+        widgets = {"founded": DATE, "townships": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Alliance.objects.for_user(user, "change")
+        self.fields["convener"].queryset = Secretary.objects.for_user(user)
+        self.fields["townships"].queryset = Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP)
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = ("kind", "secretary", "team", "unit")
+
+    def __init__(self, *args, user, alliance, **kwargs):
+        super().__init__(*args, instance=Member(alliance=alliance), **kwargs)
+        self.fields["secretary"].queryset = Secretary.objects.for_user(user)
+        self.fields["team"].queryset = WorkTeam.objects.for_user(user)
+        self.fields["unit"].queryset = DispatchUnit.objects.for_user(user)
+
+
+class ExpertGroupForm(forms.ModelForm):
+    class Meta:
+        model = ExpertGroup
+        fields = ("name", "category")
+
+    def __init__(self, *args, user, alliance, **kwargs):
+        super().__init__(*args, instance=ExpertGroup(alliance=alliance), **kwargs)
+
+
+class ExpertForm(forms.ModelForm):
+    class Meta:
+        model = Expert
+        fields = ("group", "name", "field", "unit", "phone")
+
+    def __init__(self, *args, user, alliance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = alliance.expert_groups.all()
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ("kind", "date", "topic", "attendees", "minutes", "outcomes")
+        widgets = {"date": DATE, "attendees": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user, alliance, **kwargs):
+        super().__init__(*args, instance=Activity(alliance=alliance), **kwargs)
+        members = Member.objects.filter(alliance=alliance, kind="secretary").values("secretary_id")
+        self.fields["attendees"].queryset = Secretary.objects.filter(
+            Q(pk__in=members) | Q(pk=alliance.convener_id or 0))
+
+
+class SupervisionForm(forms.ModelForm):
+    class Meta:
+        model = Supervision
+        fields = ("need", "resource", "cobuild", "date", "inspector", "finding", "deadline")
+        widgets = {"date": DATE, "deadline": DATE}
+
+    def __init__(self, *args, user, alliance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["need"].queryset = alliance.needs.all()
+        self.fields["resource"].queryset = alliance.resources.all()
+        self.fields["cobuild"].queryset = alliance.cobuilds.all()
+        self.fields["need"].help_text = "需求、资源、共建项目三者选填一项。"

@@ -1,0 +1,132 @@
+"""Alliance records change only through these services: checked first (full_clean), one transaction, audited."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditLog
+
+from .models import CoBuild, Need
+
+
+def _create(user, request, obj, m2m=None):
+    obj.full_clean()
+    with transaction.atomic():
+        obj.save()
+        for name, values in (m2m or {}).items():
+            getattr(obj, name).set(values)
+        audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=obj)
+    return obj
+
+
+def _update(user, request, obj, changes):
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=obj, changes=changes)
+
+
+def alliance_save(*, user, request=None, alliance, townships):
+    """New or changed alliance; its covered townships must lie in its county."""
+    if any(not t.path.startswith(alliance.region.path) for t in townships):
+        raise ValidationError({"townships": "覆盖的镇（街道）必须在本县范围内。"})
+    if alliance.parent_id and alliance.parent.region_id != alliance.region_id:
+        raise ValidationError({"parent": "上级联盟必须属于同一个县。"})
+    if alliance.parent_id and alliance.parent_id == alliance.pk:
+        raise ValidationError({"parent": "上级联盟不能是本联盟自己。"})
+    creating = alliance.pk is None
+    alliance.full_clean()
+    with transaction.atomic():
+        alliance.save()
+        alliance.townships.set(townships)
+        audit.record(user=user, request=request, obj=alliance,
+                     action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
+                     changes=None if creating else {"联盟": alliance.name})
+    return alliance
+
+
+def member_add(*, user, request=None, member):
+    return _create(user, request, member)
+
+
+def expert_add(*, user, request=None, expert):
+    return _create(user, request, expert)
+
+
+def need_create(*, user, request=None, need):
+    county = need.alliance.region
+    if need.village_id and not need.village.region.path.startswith(county.path):
+        raise ValidationError({"village": "该村不在本联盟所在的县。"})
+    return _create(user, request, need)
+
+
+def resource_create(*, user, request=None, resource):
+    return _create(user, request, resource)
+
+
+def dispatch(*, user, request=None, need, resources, content, deadline, responsible, measures="", expert_group=None,
+             today=None):
+    """联盟派单: one co-build item for an open need with the chosen resources. Sent to an expert group it waits
+    for 接单; without one the providers take it on at once."""
+    today = today or timezone.localdate()
+    if need.status != Need.Status.OPEN:
+        raise ValidationError("该需求已解决，不能再派单。")
+    if not resources:
+        raise ValidationError("请至少选择一项资源。")
+    if expert_group is not None and expert_group.alliance.region_id != need.alliance.region_id:
+        raise ValidationError({"expert_group": "专家组必须属于本县的联盟。"})
+    item = CoBuild(alliance=need.alliance, content=content, measures=measures, deadline=deadline,
+                   responsible=responsible, expert_group=expert_group, created_on=today,
+                   accepted_on=None if expert_group else today)
+    return _create(user, request, item, {"needs": [need], "resources": resources})
+
+
+def accept(*, user, request=None, item, today=None):
+    """专家接单 by the expert group the item was sent to."""
+    if item.expert_group_id is None or item.accepted_on is not None:
+        raise ValidationError("该共建项目不在待接单状态。")
+    item.accepted_on = today or timezone.localdate()
+    with transaction.atomic():
+        item.save(update_fields=["accepted_on"])
+        _update(user, request, item, {"接单": str(item.accepted_on)})
+    return item
+
+
+def complete(*, user, request=None, item, outcome, today=None):
+    """Completing a co-build item solves every need it serves (需求销号)."""
+    if item.status == CoBuild.Status.COMPLETED:
+        raise ValidationError("该共建项目已完成。")
+    if item.accepted_on is None:
+        raise ValidationError("专家组尚未接单，不能办结。")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "请填写完成成效。"})
+    today = today or timezone.localdate()
+    item.status, item.completed_on, item.outcome = CoBuild.Status.COMPLETED, today, outcome.strip()
+    with transaction.atomic():
+        item.save(update_fields=["status", "completed_on", "outcome"])
+        solved = Need.objects.filter(cobuilds=item, status=Need.Status.OPEN).update(
+            status=Need.Status.SOLVED, solved_on=today)
+        _update(user, request, item, {"办结": str(today), "解决需求": solved})
+    return item
+
+
+def supervision_create(*, user, request=None, check):
+    target = check.target
+    if target is None:
+        raise ValidationError("请选择一项被督导的清单事项。")
+    check.alliance_id = target.alliance_id
+    return _create(user, request, check)
+
+
+def supervision_close(*, user, request=None, check):
+    if check.closed:
+        raise ValidationError("该督导事项已销号。")
+    check.closed = True
+    with transaction.atomic():
+        check.save(update_fields=["closed"])
+        _update(user, request, check, {"销号": True})
+    return check
+
+
+def activity_create(*, user, request=None, activity, attendees=()):
+    if attendees and any(not s.region.path.startswith(activity.alliance.region.path) for s in attendees):
+        raise ValidationError({"attendees": "参加人员必须是本县的第一书记。"})
+    return _create(user, request, activity, {"attendees": attendees})

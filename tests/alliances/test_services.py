@@ -1,0 +1,97 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from alliances import matching, services
+from alliances.models import Activity, Alliance, CoBuild, Need, Resource, Supervision
+
+from .. import factories as f
+from .conftest import TODAY, need, resource
+
+
+def test_matching_order_and_reasons(world, league):
+    wanted = need(world, league.sub_a)
+    same_town = f.secretary(world.county, world.unit, "同镇书记")
+    f.assign(same_town, world.village_a2, world.batch)
+    r_other_category = resource(world, league.sub_a, category="medical", secretary=world.sec_a)
+    r_county_other = resource(world, league.sub_b, secretary=world.sec_b)
+    r_expert = resource(world, league.sub_a, expert=league.expert)
+    r_town = resource(world, league.sub_a, secretary=same_town)
+    r_village = resource(world, league.sub_a, secretary=world.sec_a)
+    r_village_expired = resource(world, league.sub_a, secretary=world.sec_a, valid_until=TODAY - datetime.timedelta(1))
+    ranked = matching.suggestions(wanted, world.users.admin, TODAY)
+    assert [r.pk for r in ranked] == [r_village.pk, r_village_expired.pk, r_town.pk, r_expert.pk,
+                                      r_county_other.pk, r_other_category.pk]
+    assert ranked[0].reasons == "同类别 · 同分盟 · 同村 · 可用"
+    assert ranked[1].reasons == "同类别 · 同分盟 · 同村 · 已过期"
+    assert ranked[2].reasons == "同类别 · 同分盟 · 同镇 · 可用"
+    assert ranked[4].reasons == "同类别 · 第二分盟 · 同县 · 可用"
+
+
+def test_used_up_resource_ranks_after_available(world, league):
+    first, second = need(world, league.sub_a), need(world, league.sub_a)
+    r_used, r_free = resource(world, league.sub_a, secretary=world.sec_a), resource(world, league.sub_a,
+                                                                                     secretary=world.sec_a)
+    services.dispatch(user=world.users.admin, need=first, resources=[r_used], content="培训", deadline=TODAY,
+                      responsible="张伟", today=TODAY)
+    ranked = matching.suggestions(second, world.users.admin, TODAY)
+    assert [r.pk for r in ranked] == [r_free.pk, r_used.pk]
+    assert ranked[1].reasons.endswith("已用完")
+
+
+def test_flow_and_need_closes_when_item_completes(world, league):
+    wanted = need(world, league.sub_a)
+    flow = lambda: Need.objects.with_flow().get(pk=wanted.pk).flow  # noqa: E731
+    assert flow() == "ordered"
+    r = resource(world, league.sub_a, expert=league.expert)
+    item = services.dispatch(user=world.users.admin, need=wanted, resources=[r], content="病虫害防治",
+                             deadline=TODAY, responsible="孙教授", expert_group=league.group, today=TODAY)
+    assert flow() == "dispatched"
+    assert CoBuild.objects.with_state(TODAY).get(pk=item.pk).state == "waiting"
+    with pytest.raises(ValidationError):
+        services.complete(user=world.users.admin, item=item, outcome="完成", today=TODAY)
+    services.accept(user=world.users.admin, item=item, today=TODAY)
+    assert flow() == "accepted"
+    assert CoBuild.objects.with_state(TODAY + datetime.timedelta(1)).get(pk=item.pk).state == "overdue"
+    services.complete(user=world.users.admin, item=item, outcome="挽回损失3万元", today=TODAY)
+    wanted.refresh_from_db()
+    assert (wanted.status, wanted.solved_on, flow()) == ("solved", TODAY, "solved")
+    with pytest.raises(ValidationError):
+        services.dispatch(user=world.users.admin, need=wanted, resources=[r], content="x", deadline=TODAY,
+                          responsible="x")
+
+
+def test_overdue_supervision_listed(world, league):
+    r = resource(world, league.sub_a, secretary=world.sec_a)
+    late = services.supervision_create(user=world.users.admin, check=Supervision(
+        resource=r, date=TODAY, inspector="县委组织部", finding="资源台账未更新", deadline=TODAY))
+    Supervision.objects.create(alliance=league.sub_a, resource=r, date=TODAY, inspector="x", finding="ok",
+                               deadline=TODAY, closed=True)
+    states = dict(Supervision.objects.with_state(TODAY + datetime.timedelta(1)).values_list("pk", "state"))
+    assert states[late.pk] == "overdue" and sorted(states.values()) == ["closed", "overdue"]
+    assert late.alliance == league.sub_a
+
+
+def test_missed_meeting_warning(world, league):
+    Activity.objects.create(alliance=league.sub_a, kind="meeting", date=datetime.date(2025, 5, 20), topic="5月例会")
+    Activity.objects.create(alliance=league.sub_b, kind="theme", date=datetime.date(2025, 5, 20), topic="主题活动")
+    missed = dict(Alliance.objects.with_meeting_check(TODAY).values_list("name", "missed_meeting"))
+    assert missed == {"金乡县第一书记联盟": False, "第一分盟": False, "第二分盟": True}
+
+
+def test_resource_needs_one_provider(world, league):
+    with pytest.raises(ValidationError):
+        services.resource_create(user=world.users.admin, resource=Resource(
+            alliance=league.sub_a, category="technical", description="x"))
+
+
+def test_figures_count_children(world, league):
+    wanted = need(world, league.sub_a)
+    r = resource(world, league.sub_a, secretary=world.sec_a)
+    item = services.dispatch(user=world.users.admin, need=wanted, resources=[r], content="x", deadline=TODAY,
+                             responsible="x", today=TODAY)
+    services.complete(user=world.users.admin, item=item, outcome="好", today=TODAY)
+    rows = {a.name: a for a in Alliance.objects.with_figures()}
+    assert (rows["第一分盟"].n_resources, rows["第一分盟"].n_cobuilds, rows["第一分盟"].n_solved) == (1, 1, 1)
+    assert (rows["金乡县第一书记联盟"].n_resources, rows["第二分盟"].n_resources) == (1, 0)
