@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from accounts.scoping import PERSONAL_ROLES
+from alliances import reports as alliance_reports
 from presence import reports as presence_reports
 from projects import reports as project_reports
 from secretaries.models import DispatchUnit, Secretary
@@ -53,5 +54,6 @@ def county(request):
         "projects": project_reports.county_figures(user),
         "logs": worklog_reports.county_figures(user),
         "presence": presence_reports.county_figures(user),
+        "alliances": alliance_reports.county_figures(user),
     }
     return render(request, "dashboards/county.html", context)

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from alliances.models import Alliance
 from secretaries.filters import ScopedFilterSet
 from secretaries.models import DispatchLevel
 from villages.models import Region
@@ -23,13 +24,15 @@ class RankingFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="姓名或单位", method="search")
     township = django_filters.ModelChoiceFilter(label="镇（街道）", queryset=Region.objects.none())
+    alliance = django_filters.ModelChoiceFilter(label="分盟", queryset=Alliance.objects.none())
     dispatch_level = django_filters.ChoiceFilter(label="派驻层级", choices=DispatchLevel.choices)
     missing = django_filters.ChoiceFilter(label="渠道缺失", choices=[("1", "是"), ("0", "否")], empty_label="全部",
                                           method="by_missing")
 
-    def __init__(self, *args, townships, **kwargs):
+    def __init__(self, *args, townships, alliances, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["township"].queryset = townships
+        self.form.fields["alliance"].queryset = alliances
 
     def by_missing(self, queryset, name, value):
         return queryset.filter(channels_missing=value == "1")

@@ -313,6 +313,9 @@ class Participant(models.Model):
     rank_county = models.PositiveIntegerField("县排名", null=True, blank=True)
     rank_township = models.PositiveIntegerField("镇排名", null=True, blank=True)
     previous_rank = models.PositiveIntegerField("上期县排名", null=True, blank=True)
+    alliance = models.ForeignKey("alliances.Alliance", verbose_name="分盟", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", help_text="计算结果时所在的分盟（联盟内排名）。")
+    rank_alliance = models.PositiveIntegerField("分盟排名", null=True, blank=True)
     flag = models.BooleanField("红旗", default=False)
     stars = models.PositiveSmallIntegerField("星级", default=0)
     grade = models.CharField("年度等次", max_length=12, choices=Grade.choices, blank=True)

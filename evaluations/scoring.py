@@ -24,6 +24,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alliances.models import Alliance, Member
+
 from . import outcomes
 from .models import Channel, DimensionResult, Participant, Period, Score, SurveyTally
 
@@ -67,6 +69,17 @@ def _raw(period):
         HAVING SUM(satisfied + basic + unsatisfied) > 0
     ) raw"""
     return sql, [period.pk, period.pk]
+
+
+# Each secretary's 分盟 (as a member or its convener; the lowest id if, unexpectedly, several): ranks within it.
+SUB_ALLIANCES = f"""
+    SELECT secretary_id, MIN(alliance_id) AS aid FROM (
+        SELECT m.secretary_id, m.alliance_id FROM {Member._meta.db_table} m
+        JOIN {Alliance._meta.db_table} a ON a.id = m.alliance_id WHERE m.kind = %s AND a.kind = %s
+        UNION ALL
+        SELECT convener_id, id FROM {Alliance._meta.db_table} WHERE kind = %s AND convener_id IS NOT NULL
+    ) memberships GROUP BY secretary_id"""
+SUB_ALLIANCE_PARAMS = [Member.Kind.SECRETARY.value, Alliance.Kind.SUB.value, Alliance.Kind.SUB.value]
 
 
 def previous_period(period):
@@ -131,21 +144,26 @@ def compute(period, *, nominate=True):
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (PARTITION BY p.township_id ORDER BY {order}) END AS rt,
+                       CASE WHEN c.composite IS NULL OR al.aid IS NULL THEN NULL
+                            ELSE RANK() OVER (PARTITION BY al.aid ORDER BY {order}) END AS ra, al.aid,
                        CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr, flags.won
                 FROM {participant} p
                 LEFT JOIN comp c ON c.pid = p.id
                 LEFT JOIN {participant} prev ON prev.period_id = %s AND prev.secretary_id = p.secretary_id
                 LEFT JOIN ({outcomes.EARLIER_FLAGS}) flags
                        ON flags.secretary_id = p.secretary_id AND flags.batch_id = p.batch_id
+                LEFT JOIN ({SUB_ALLIANCES}) al ON al.secretary_id = p.secretary_id
                 WHERE p.period_id = %s
             )
             UPDATE {participant} SET composite = ranked.composite, score_org = ranked.s_org,
                 score_township = ranked.s_township, score_peer = ranked.s_peer, score_survey = ranked.s_survey,
                 channels_missing = (ranked.scored IS NOT NULL AND ranked.weighted < %s), rank_county = ranked.rc,
-                rank_township = ranked.rt, previous_rank = ranked.pr, flag = ({flag} = 1),
+                rank_township = ranked.rt, previous_rank = ranked.pr, alliance_id = ranked.aid,
+                rank_alliance = ranked.ra, flag = ({flag} = 1),
                 stars = CASE WHEN {won} > %s THEN %s ELSE {won} END, grade = '', grade_pending = %s
             FROM ranked WHERE {participant}.id = ranked.pid""",
-            [previous.pk if previous else None, *outcomes.earlier_flags_params(period), period.pk,
+            [previous.pk if previous else None, *outcomes.earlier_flags_params(period), *SUB_ALLIANCE_PARAMS,
+             period.pk,
              weighted_channels, flag_cut, flag_cut, per_star, most, most, flag_cut, per_star, False],
         )
         cursor.execute(f"DELETE FROM {dimension_result} WHERE period_id = %s", [period.pk])

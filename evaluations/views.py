@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.params import id_or_404
 from accounts.roles import Role
 from accounts.views import ScopedListView
+from alliances.models import Alliance
 from excel.writer import SheetSpec, xlsx_response
 from secretaries.models import Assignment
 from villages.models import Region
@@ -370,14 +371,16 @@ def _results(request, period):
         raise PermissionDenied("考评结果尚未发布，发布后才能查看。")
     results = access.results_for(request.user, period)
     townships = Region.objects.filter(pk__in=results.values("township")).order_by("path")
-    filterset = RankingFilter(request.GET or None, queryset=results, townships=townships)
+    alliances = Alliance.objects.filter(pk__in=results.values("alliance")).order_by("name")
+    filterset = RankingFilter(request.GET or None, queryset=results, townships=townships, alliances=alliances)
     if filterset.is_bound and not filterset.is_valid():
         return filterset, results.none()
     return filterset, filterset.qs
 
 
 def _ranked(queryset):
-    return (queryset.select_related("secretary", "township", "village__region").prefetch_related("honours")
+    return (queryset.select_related("secretary", "township", "village__region", "alliance")
+            .prefetch_related("honours")
             .order_by(F("rank_county").asc(nulls_last=True), "secretary__name", "pk"))
 
 
@@ -415,7 +418,7 @@ def ranking(request, pk):
     })
 
 
-RANKING_HEADERS = ("县排名", "镇排名", "位次进退", "姓名", "派出单位", "镇街", "村", "派驻层级",
+RANKING_HEADERS = ("县排名", "镇排名", "分盟", "盟内排名", "位次进退", "姓名", "派出单位", "镇街", "村", "派驻层级",
                    "组织考评", "镇街点评", "观摩互评", "党员群众测评", "综合得分", "渠道缺失", "红旗", "星级", "等次",
                    "荣誉")
 
@@ -429,7 +432,8 @@ def ranking_export(request, pk):
     period = period_or_404(request.user, pk)
     _filterset, results = _results(request, period)
     rows = (
-        [p.rank_county, p.rank_township, p.change_label, p.secretary.name, p.unit_name, p.township.name,
+        [p.rank_county, p.rank_township, p.alliance.name if p.alliance else "", p.rank_alliance, p.change_label,
+         p.secretary.name, p.unit_name, p.township.name,
          p.village.region.name, p.get_dispatch_level_display(), _number(p.score_org), _number(p.score_township),
          _number(p.score_peer), _number(p.score_survey), _number(p.composite), "是" if p.channels_missing else "",
          "红旗" if p.flag else "", p.stars or None, p.get_grade_display() + ("（待定）" if p.grade_pending else ""),

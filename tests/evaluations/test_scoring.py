@@ -197,3 +197,21 @@ def test_reopening_needs_a_reason_and_is_audited(world, period):
     log = AuditLog.objects.filter(object_id=str(period.pk)).latest("pk")
     assert log.changes["reason"] == "镇街点评漏录两人"
     assert log.changes["status"] == ["已锁定", "评分中"]
+
+
+def test_ranks_within_a_sub_alliance(world, scheme, extra_secretaries):
+    from alliances.models import Alliance, Member
+
+    branch = Alliance.objects.create(kind=Alliance.Kind.SUB, name="胡集分盟", convener=world.sec_a, region=world.county)
+    for person in extra_secretaries[:2]:  # 刘洋, 陈静
+        Member.objects.create(alliance=branch, kind=Member.Kind.SECRETARY, secretary=person)
+    period = open_period(world, scheme)
+    names = ["张伟", "刘洋", "陈静", "杨帆", "李娜"]
+    crowd = {p.secretary.name: p for p in period.participants.select_related("secretary")}
+    services.save_grid(period, Channel.ORG, {crowd[n]: five(v) for n, v in zip(names, [80, 90, 70, 95, 99],
+                                                                                    strict=True)}, user=None)
+    scoring.compute(period)
+    ranks = {p.secretary.name: (p.rank_county, p.alliance_id, p.rank_alliance) for p in period.participants.all()}
+    assert ranks["刘洋"] == (3, branch.pk, 1)
+    assert ranks["张伟"] == (4, branch.pk, 2) and ranks["陈静"] == (5, branch.pk, 3)
+    assert ranks["杨帆"][1:] == (None, None) and ranks["李娜"][1:] == (None, None)

@@ -196,8 +196,9 @@ def test_ranking_export(world, period, login):
     response = login(world.users.admin).get(reverse("evaluations:ranking_export", args=[period.pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.values)
-    assert rows[0][:4] == ("县排名", "镇排名", "位次进退", "姓名")
-    assert rows[1][0] == 1 and rows[1][3] == "张伟" and rows[1][12] == 87.0 and rows[1][2] == "新"
+    assert rows[0][:6] == ("县排名", "镇排名", "分盟", "盟内排名", "位次进退", "姓名")
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["县排名"], row["姓名"], row["综合得分"], row["位次进退"]) == (1, "张伟", 87.0, "新")
 
 
 def test_reopen_from_the_page_needs_a_reason(world, period, login):
