@@ -3,8 +3,9 @@
 - County staff (县委组织部管理员) set up alliances, members and experts and may do everything below.
 - An alliance's convener (召集人) runs its lists: dispatches (派单), records 接单 for its expert groups,
   completes co-build items, records supervision checks and activities.
-- Member secretaries enter their villages' needs and their units' resources; township officials enter the needs
-  of their township's villages. Leaders and unit contacts read.
+- Member secretaries enter their villages' needs and their units' resources; township officials enter only the
+  needs of their township's villages (resources come from secretaries' units and experts). Leaders and unit
+  contacts read.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -24,10 +25,13 @@ def may_run(user, alliance):
         alliance.convener.user_id == user.pk
 
 
-def may_enter(user, alliance):
-    """May add needs and resources to the alliance: whoever runs it, its member secretaries, township officials."""
-    if may_run(user, alliance) or user.role == Role.TOWNSHIP:
+def may_enter(user, alliance, resources=False):
+    """May add needs (or, with `resources`, resources) to the alliance: whoever runs it, its member secretaries;
+    township officials needs only."""
+    if may_run(user, alliance):
         return True
+    if user.role == Role.TOWNSHIP:
+        return not resources
     return user.role == Role.SECRETARY and alliance.members.filter(secretary__user=user).exists()
 
 

@@ -45,11 +45,14 @@ class DispatchForm(forms.ModelForm):
         fields = ("resources", "content", "measures", "deadline", "responsible", "expert_group")
         widgets = {"deadline": DATE, "measures": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, need, suggested, **kwargs):
+    def __init__(self, *args, need, choosable, **kwargs):
+        """`choosable`: the available resources in ranked order (alliances.matching.choosable); the expert groups
+        are the need's alliance's own and those of its 总盟."""
         super().__init__(*args, **kwargs)
-        self.fields["resources"].queryset = Resource.objects.filter(pk__in=[r.pk for r in suggested if r.available])
+        self.fields["resources"].queryset = choosable.select_related("provider_secretary__unit", "provider_expert")
         self.fields["resources"].label_from_instance = lambda r: f"{r.description}（{r.provider_label}）"
-        self.fields["expert_group"].queryset = ExpertGroup.objects.filter(alliance__region_id=need.alliance.region_id)
+        self.fields["expert_group"].queryset = ExpertGroup.objects.filter(
+            alliance_id__in=[pk for pk in (need.alliance_id, need.alliance.parent_id) if pk])
         self.fields["expert_group"].required = False
 
 

@@ -11,6 +11,7 @@ from secretaries.models import Secretary
 from villages.models import Village
 
 from .models import Alliance, Category, Expert, Need, Resource, Urgency
+from .services import provider_problem, village_problem
 
 INSTRUCTIONS = (
     "1. 每行一项。带 * 的列必须填写。",
@@ -93,6 +94,9 @@ class NeedImporter(_ListImporter):
     def plan_rows(self, table):
         villages = Village.objects.for_user(self.user).select_related("region__parent")
         self.villages = {(v.region.parent.name, v.region.name): v for v in villages}
+        self.townships = {}
+        for alliance_id, township_id in Alliance.townships.through.objects.values_list("alliance_id", "region_id"):
+            self.townships.setdefault(alliance_id, set()).add(township_id)
         return super().plan_rows(table)
 
     def parse(self, v, add):
@@ -100,8 +104,8 @@ class NeedImporter(_ListImporter):
         village = self.villages.get((cell.normalize_text(v.get("township")), cell.normalize_text(v.get("village"))))
         if village is None:
             add("village", "在您的管辖范围内找不到该镇（街道）下的这个村。")
-        elif alliance and not village.region.path.startswith(alliance.region.path):
-            add("village", "该村不在联盟所在的县。")
+        elif alliance and (problem := village_problem(alliance, village, self.townships.get(alliance.pk, set()))):
+            add("village", problem)
         raised_by = cell.normalize_text(v.get("raised_by"))
         if not raised_by or len(raised_by) > 50:
             add("raised_by", "请填写提出人（最多 50 个字）。")
@@ -130,8 +134,9 @@ class ResourceImporter(_ListImporter):
 
     def plan_rows(self, table):
         self.people = {}
-        for name, kind, obj in [(s.name, "s", s) for s in Secretary.objects.for_user(self.user)] + \
-                [(e.name, "e", e) for e in Expert.objects.for_user(self.user)]:
+        secretaries = Secretary.objects.for_user(self.user).select_related("region")
+        experts = Expert.objects.for_user(self.user).select_related("group__alliance")
+        for name, kind, obj in [(s.name, "s", s) for s in secretaries] + [(e.name, "e", e) for e in experts]:
             self.people.setdefault(name, []).append((kind, obj))
         return super().plan_rows(table)
 
@@ -161,6 +166,9 @@ class ResourceImporter(_ListImporter):
             else:
                 capacity = int(text)
         unit = cell.normalize_text(v.get("amount_unit"))[:10]
-        return Resource(alliance=alliance, category=category, description=description, amount=amount,
-                        amount_unit=unit, provider_secretary=person if kind == "s" else None,
-                        provider_expert=person if kind == "e" else None, valid_until=valid_until, capacity=capacity)
+        resource = Resource(alliance=alliance, category=category, description=description, amount=amount,
+                            amount_unit=unit, provider_secretary=person if kind == "s" else None,
+                            provider_expert=person if kind == "e" else None, valid_until=valid_until, capacity=capacity)
+        if alliance and person and (problem := provider_problem(alliance, resource)):
+            add("provider", problem)
+        return resource

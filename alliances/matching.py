@@ -14,24 +14,35 @@ SUGGESTIONS = 20
 NEAR_LABELS = {3: "同村", 2: "同镇", 1: "同县"}
 
 
-def suggestions(need, user, today, limit=SUGGESTIONS):
+def ranked(need, user, today):
+    """Every resource the user sees for this need, best first."""
     village_path = need.village.region.path
     township_path = village_path.rsplit("/", 2)[0] + "/"
-    resources = (Resource.objects.for_user(user).filter(alliance__region_id=need.alliance.region_id)
-                 .exclude(cobuilds__needs=need).with_availability(today)
-                 .annotate(place=Coalesce("provider_secretary__region__path", Value("")))
-                 .annotate(
-                     same_category=Case(When(category=need.category, then=Value(1)), default=Value(0),
-                                        output_field=IntegerField()),
-                     same_alliance=Case(When(alliance_id=need.alliance_id, then=Value(1)), default=Value(0),
-                                        output_field=IntegerField()),
-                     near=Case(When(place=village_path, then=Value(3)),
-                               When(place__startswith=township_path, then=Value(2)),
-                               default=Value(1), output_field=IntegerField()),
-                 )
-                 .select_related("alliance", "provider_secretary__unit", "provider_expert")
-                 .order_by("-same_category", "-same_alliance", "-near", "-available", "pk"))
-    rows = list(resources[:limit])
+    return (Resource.objects.for_user(user).filter(alliance__region_id=need.alliance.region_id)
+            .exclude(cobuilds__needs=need).with_availability(today)
+            .annotate(place=Coalesce("provider_secretary__region__path", Value("")))
+            .annotate(
+                same_category=Case(When(category=need.category, then=Value(1)), default=Value(0),
+                                   output_field=IntegerField()),
+                same_alliance=Case(When(alliance_id=need.alliance_id, then=Value(1)), default=Value(0),
+                                   output_field=IntegerField()),
+                near=Case(When(place=village_path, then=Value(3)),
+                          When(place__startswith=township_path, then=Value(2)),
+                          default=Value(1), output_field=IntegerField()),
+            )
+            .select_related("alliance", "provider_secretary__unit", "provider_expert")
+            .order_by("-same_category", "-same_alliance", "-near", "-available", "pk"))
+
+
+def choosable(need, user, today):
+    """What the dispatch form offers: every available resource in ranked order, so used-up ones ranked above
+    cannot push an available one out of the top `SUGGESTIONS`."""
+    return ranked(need, user, today).filter(available=True)
+
+
+def suggestions(need, user, today, limit=SUGGESTIONS):
+    """The top `limit` ranked resources with their reasons."""
+    rows = list(ranked(need, user, today)[:limit])
     for resource in rows:
         resource.reasons = explain(resource, need)
     return rows

@@ -27,6 +27,13 @@ def previous_month(today):
     return month_start(end - datetime.timedelta(days=1)), end
 
 
+def local_official(user):
+    """A township (or village) official: reads their alliances, but only the items of their own villages."""
+    return getattr(user, "is_authenticated", False) and user.is_active and not user.is_superuser \
+        and user.region is not None and user.region.level in LOCAL_LEVELS \
+        and user.role not in (Role.SECRETARY, Role.UNIT_CONTACT)
+
+
 def _count(queryset, field="pk"):
     """A correlated COUNT subquery: no join that multiplies the outer rows."""
     counted = queryset.order_by().annotate(n=Func(F(field), function="COUNT")).values("n")
@@ -81,12 +88,12 @@ class AllianceQuerySet(ScopedQuerySet):
         )
 
     def with_meeting_check(self, today=None):
-        """missed_meeting: a 分盟 founded before last month that held no 例会 in it."""
+        """missed_meeting: a 分盟 founded by the first day of last month that held no 例会 in it."""
         start, end = previous_month(today or timezone.localdate())
         held = _model("Activity").objects.filter(alliance=OuterRef("pk"), kind="meeting", date__gte=start,
                                                  date__lt=end)
         return self.annotate(missed_meeting=Case(
-            When(Q(kind="sub") & (Q(founded__isnull=True) | Q(founded__lt=start)) & ~Exists(held), then=Value(True)),
+            When(Q(kind="sub") & (Q(founded__isnull=True) | Q(founded__lte=start)) & ~Exists(held), then=Value(True)),
             default=Value(False), output_field=BooleanField()))
 
 
@@ -94,9 +101,21 @@ class ItemQuerySet(ScopedQuerySet):
     """Members, experts, resources, co-build items, supervision checks, activities: visible with their alliance."""
 
     def for_user(self, user, action="view"):
+        """Township officials also see the 总盟, so its co-build items and checks are limited to their villages'
+        needs: another township's need must not show through the 共建清单 or 督导清单."""
         path = getattr(self.model, "alliance_path", "alliance")
         alliances = _model("Alliance").objects.for_user(user, action)
-        return self.filter(**{f"{path}__in": alliances.values("pk")})
+        scoped = self.filter(**{f"{path}__in": alliances.values("pk")})
+        if not local_official(user):
+            return scoped
+        local_needs = _model("Need").objects.filter(village__region__path__startswith=user.region.path)
+        if self.model is _model("CoBuild"):
+            return scoped.filter(Exists(local_needs.filter(cobuilds=OuterRef("pk"))))
+        if self.model is _model("Supervision"):
+            return scoped.filter(Q(resource__isnull=False)
+                                 | Q(need__in=local_needs.values("pk"))
+                                 | Exists(local_needs.filter(cobuilds=OuterRef("cobuild_id"))))
+        return scoped
 
     def with_availability(self, today=None):
         """Resources: used (co-build items using it) and available (not expired, not used up)."""
@@ -125,9 +144,7 @@ class ItemQuerySet(ScopedQuerySet):
 class NeedQuerySet(ScopedQuerySet):
     def for_user(self, user, action="view"):
         """The needs of the alliances the user sees; township officials see (and enter) those of their township."""
-        if getattr(user, "is_authenticated", False) and user.is_active and not user.is_superuser \
-                and user.region is not None and user.region.level in LOCAL_LEVELS \
-                and user.role not in (Role.SECRETARY, Role.UNIT_CONTACT):
+        if local_official(user):
             return self.filter(village__region__path__startswith=user.region.path,
                                alliance_id__in=_model("Alliance").objects.for_user(user).values("pk"))
         return self.filter(alliance_id__in=_model("Alliance").objects.for_user(user, action).values("pk"))

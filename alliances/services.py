@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import AuditLog
 
-from .models import CoBuild, Need
+from .models import Alliance, CoBuild, Need, Resource, Supervision
 
 
 def _create(user, request, obj, m2m=None):
@@ -32,6 +32,13 @@ def alliance_save(*, user, request=None, alliance, townships):
         raise ValidationError({"parent": "上级联盟必须属于同一个县。"})
     if alliance.parent_id and alliance.parent_id == alliance.pk:
         raise ValidationError({"parent": "上级联盟不能是本联盟自己。"})
+    if alliance.kind == Alliance.Kind.SUB:
+        taken = list(Alliance.objects.filter(region_id=alliance.region_id, kind=Alliance.Kind.SUB,
+                                             townships__in=townships).exclude(pk=alliance.pk).distinct())
+        if taken:
+            names = "、".join(t.name for t in townships if t.alliances.filter(pk__in=taken).exists())
+            raise ValidationError({"townships": f"{names}已由{'、'.join(a.name for a in taken)}覆盖，"
+                                                "一个镇（街道）只能属于一个分盟。"})
     creating = alliance.pk is None
     alliance.full_clean()
     with transaction.atomic():
@@ -51,14 +58,39 @@ def expert_add(*, user, request=None, expert):
     return _create(user, request, expert)
 
 
+def village_problem(alliance, village, township_ids):
+    """Why the village cannot raise a need in this alliance (a 分盟 serves only its covered townships), or None."""
+    if not village.region.path.startswith(alliance.region.path):
+        return "该村不在本联盟所在的县。"
+    if alliance.kind == Alliance.Kind.SUB and village.region.parent_id not in township_ids:
+        return f"该村不在{alliance.name}覆盖的镇（街道）内。"
+    return None
+
+
+def provider_problem(alliance, resource):
+    """Why the provider cannot offer a resource in this alliance (another county's person), or None."""
+    secretary, expert = resource.provider_secretary, resource.provider_expert
+    if secretary is not None and not secretary.region.path.startswith(alliance.region.path):
+        return "提供人（第一书记）不在本联盟所在的县。"
+    if expert is not None and expert.group.alliance.region_id != alliance.region_id:
+        return "提供人（专家）不属于本县的联盟。"
+    return None
+
+
 def need_create(*, user, request=None, need):
-    county = need.alliance.region
-    if need.village_id and not need.village.region.path.startswith(county.path):
-        raise ValidationError({"village": "该村不在本联盟所在的县。"})
+    if need.village_id:
+        townships = set(need.alliance.townships.values_list("pk", flat=True))
+        problem = village_problem(need.alliance, need.village, townships)
+        if problem:
+            raise ValidationError({"village": problem})
     return _create(user, request, need)
 
 
 def resource_create(*, user, request=None, resource):
+    problem = provider_problem(resource.alliance, resource)
+    if problem:
+        field = "provider_secretary" if resource.provider_secretary_id else "provider_expert"
+        raise ValidationError({field: problem})
     return _create(user, request, resource)
 
 
@@ -71,20 +103,33 @@ def dispatch(*, user, request=None, need, resources, content, deadline, responsi
         raise ValidationError("该需求已解决，不能再派单。")
     if not resources:
         raise ValidationError("请至少选择一项资源。")
-    if expert_group is not None and expert_group.alliance.region_id != need.alliance.region_id:
-        raise ValidationError({"expert_group": "专家组必须属于本县的联盟。"})
+    if expert_group is not None and expert_group.alliance_id not in (need.alliance_id, need.alliance.parent_id):
+        raise ValidationError({"expert_group": "专家组必须属于本联盟或其总盟。"})
     item = CoBuild(alliance=need.alliance, content=content, measures=measures, deadline=deadline,
                    responsible=responsible, expert_group=expert_group, created_on=today,
                    accepted_on=None if expert_group else today)
-    return _create(user, request, item, {"needs": [need], "resources": resources})
+    with transaction.atomic():
+        # Lock the chosen resources so two conveners dispatching at once cannot both take the last use.
+        ids = sorted(r.pk for r in resources)
+        list(Resource.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        spent = Resource.objects.filter(pk__in=ids).with_availability(today).filter(available=False)
+        if spent:
+            raise ValidationError({"resources": f"以下资源已用完或已过期：{'、'.join(map(str, spent))}。"})
+        return _create(user, request, item, {"needs": [need], "resources": resources})
+
+
+def _locked(model, obj):
+    """The row again, locked until the transaction ends: two clicks at once act only once."""
+    return model.objects.select_for_update().get(pk=obj.pk)
 
 
 def accept(*, user, request=None, item, today=None):
     """专家接单 by the expert group the item was sent to."""
-    if item.expert_group_id is None or item.accepted_on is not None:
-        raise ValidationError("该共建项目不在待接单状态。")
-    item.accepted_on = today or timezone.localdate()
     with transaction.atomic():
+        current = _locked(CoBuild, item)
+        if current.expert_group_id is None or current.accepted_on is not None:
+            raise ValidationError("该共建项目不在待接单状态。")
+        item.accepted_on = today or timezone.localdate()
         item.save(update_fields=["accepted_on"])
         _update(user, request, item, {"接单": str(item.accepted_on)})
     return item
@@ -92,15 +137,16 @@ def accept(*, user, request=None, item, today=None):
 
 def complete(*, user, request=None, item, outcome, today=None):
     """Completing a co-build item solves every need it serves (需求销号)."""
-    if item.status == CoBuild.Status.COMPLETED:
-        raise ValidationError("该共建项目已完成。")
-    if item.accepted_on is None:
-        raise ValidationError("专家组尚未接单，不能办结。")
     if not outcome.strip():
         raise ValidationError({"outcome": "请填写完成成效。"})
     today = today or timezone.localdate()
-    item.status, item.completed_on, item.outcome = CoBuild.Status.COMPLETED, today, outcome.strip()
     with transaction.atomic():
+        current = _locked(CoBuild, item)
+        if current.status == CoBuild.Status.COMPLETED:
+            raise ValidationError("该共建项目已完成。")
+        if current.accepted_on is None:
+            raise ValidationError("专家组尚未接单，不能办结。")
+        item.status, item.completed_on, item.outcome = CoBuild.Status.COMPLETED, today, outcome.strip()
         item.save(update_fields=["status", "completed_on", "outcome"])
         solved = Need.objects.filter(cobuilds=item, status=Need.Status.OPEN).update(
             status=Need.Status.SOLVED, solved_on=today)
@@ -117,10 +163,10 @@ def supervision_create(*, user, request=None, check):
 
 
 def supervision_close(*, user, request=None, check):
-    if check.closed:
-        raise ValidationError("该督导事项已销号。")
-    check.closed = True
     with transaction.atomic():
+        if _locked(Supervision, check).closed:
+            raise ValidationError("该督导事项已销号。")
+        check.closed = True
         check.save(update_fields=["closed"])
         _update(user, request, check, {"销号": True})
     return check

@@ -33,6 +33,7 @@ from .forms import (
 from .models import Activity, Alliance, CoBuild, Expert, Member, Need, Resource, Supervision
 
 RECENT = 30
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the calendar's range; outside it (or past date's) it shows this month
 
 
 def alliance_or_404(user, pk):
@@ -68,7 +69,7 @@ def alliance_detail(request, pk):
         "cobuilds": CoBuild.objects.for_user(user).filter(**mine).with_state(today)
         .select_related("expert_group")[:RECENT],
         "supervisions": Supervision.objects.for_user(user).filter(**mine).with_state(today)
-        .select_related("need", "resource", "cobuild")[:RECENT],
+        .select_related("need__village__region", "resource", "cobuild")[:RECENT],
         "activities": alliance.activities.all()[:12],
         "may_run": access.may_run(user, alliance), "may_setup": access.may_setup(user),
     })
@@ -107,22 +108,24 @@ class NeedList(ScopedListView):
         return queryset.with_flow().select_related("alliance", "village__region__parent")
 
 
-def _enterable(user):
+def _enterable(user, resources=False):
     alliances = Alliance.objects.for_user(user)
     if access.may_setup(user):
         return alliances
     if user.role == "township":
-        return alliances
+        return alliances.none() if resources else alliances
     mine = Member.objects.filter(secretary__user=user).values("alliance_id")
     return alliances.filter(Q(pk__in=mine) | Q(convener__user=user))
 
 
 def _create(request, form_class, service, title, success):
-    alliances = _enterable(request.user)
-    access.require(alliances.exists(), "您没有可以登记的联盟。")
+    resources = form_class is ResourceForm
+    alliances = _enterable(request.user, resources)
+    access.require(alliances.exists(), f"您没有可以登记{title}的联盟。")
     form = form_class(request.POST or None, user=request.user, alliances=alliances)
     if form.is_valid():
-        access.require(access.may_enter(request.user, form.cleaned_data["alliance"]), "您无权在该联盟登记。")
+        access.require(access.may_enter(request.user, form.cleaned_data["alliance"], resources),
+                       "您无权在该联盟登记。")
         try:
             service(user=request.user, request=request, obj=form.save(commit=False))
         except ValidationError as error:
@@ -148,9 +151,12 @@ def need_match(request, pk):
     need = get_object_or_404(Need.objects.for_user(user).with_flow()
                              .select_related("alliance__convener", "village__region__parent"), pk=pk)
     may_run = access.may_run(user, need.alliance)
-    suggested = matching.suggestions(need, user, today) if need.status == Need.Status.OPEN else []
-    form = DispatchForm(request.POST or None, need=need, suggested=suggested,
-                        initial={"content": need.description, "deadline": today + datetime.timedelta(days=30)})
+    is_open = need.status == Need.Status.OPEN
+    suggested = matching.suggestions(need, user, today) if is_open else []
+    choosable = matching.choosable(need, user, today) if is_open else Resource.objects.none()
+    content = need.description[:CoBuild._meta.get_field("content").max_length]
+    form = DispatchForm(request.POST or None, need=need, choosable=choosable,
+                        initial={"content": content, "deadline": today + datetime.timedelta(days=30)})
     if request.method == "POST":
         access.require(may_run, "只有联盟召集人或县委组织部管理员可以派单。")
         if form.is_valid():
@@ -192,7 +198,8 @@ class CoBuildList(ScopedListView):
 
     def decorate(self, queryset):
         return (queryset.with_state().select_related("alliance__convener", "expert_group")
-                .prefetch_related(Prefetch("needs", queryset=Need.objects.select_related("village__region")),
+                .prefetch_related(Prefetch("needs", queryset=Need.objects.for_user(self.request.user)
+                                           .select_related("village__region")),
                                   Prefetch("resources", queryset=Resource.objects.order_by("pk"))))
 
     def get_context_data(self, **kwargs):
@@ -242,7 +249,7 @@ def cobuild_complete(request, pk):
 def supervision_list(request):
     today = timezone.localdate()
     checks = (Supervision.objects.for_user(request.user).with_state(today)
-              .select_related("alliance", "need", "resource", "cobuild"))
+              .select_related("alliance", "need__village__region", "resource", "cobuild"))
     if request.GET.get("state") in ("open", "overdue", "closed"):
         checks = checks.filter(state=request.GET["state"])
     return render(request, "alliances/supervision_list.html",
@@ -256,8 +263,10 @@ def activity_calendar(request):
     today = timezone.localdate()
     try:
         year, month = int(request.GET.get("year", today.year)), int(request.GET.get("month", today.month))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(year)
         first = datetime.date(year, month, 1)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         first = today.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     activities = (Activity.objects.for_user(request.user).filter(date__gte=first, date__lte=last)
