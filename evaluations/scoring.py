@@ -124,6 +124,13 @@ def compute(period, *, nominate=True):
         flag_cut = outcomes.flag_cut(period, cursor.fetchone()[0])
         per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
         flag = "(CASE WHEN ranked.rc IS NOT NULL AND ranked.rc <= %s THEN 1 ELSE 0 END)"
+        # Ranks within 分盟 only where the region has any: otherwise one sort and one join less.
+        alliances = Alliance.objects.filter(kind=Alliance.Kind.SUB,
+                                            region__path__startswith=period.region.path).exists()
+        alliance_rank = (f"CASE WHEN c.composite IS NULL OR al.aid IS NULL THEN NULL "
+                         f"ELSE RANK() OVER (PARTITION BY al.aid ORDER BY {order}) END AS ra, al.aid"
+                         if alliances else "CAST(NULL AS INTEGER) AS ra, CAST(NULL AS INTEGER) AS aid")
+        alliance_join = f"LEFT JOIN ({SUB_ALLIANCES}) al ON al.secretary_id = p.secretary_id" if alliances else ""
         won = f"(COALESCE(ranked.won, 0) + {flag}) / %s"
         cursor.execute(
             f"""WITH chan AS (
@@ -144,15 +151,14 @@ def compute(period, *, nominate=True):
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (PARTITION BY p.township_id ORDER BY {order}) END AS rt,
-                       CASE WHEN c.composite IS NULL OR al.aid IS NULL THEN NULL
-                            ELSE RANK() OVER (PARTITION BY al.aid ORDER BY {order}) END AS ra, al.aid,
+                       {alliance_rank},
                        CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr, flags.won
                 FROM {participant} p
                 LEFT JOIN comp c ON c.pid = p.id
                 LEFT JOIN {participant} prev ON prev.period_id = %s AND prev.secretary_id = p.secretary_id
                 LEFT JOIN ({outcomes.EARLIER_FLAGS}) flags
                        ON flags.secretary_id = p.secretary_id AND flags.batch_id = p.batch_id
-                LEFT JOIN ({SUB_ALLIANCES}) al ON al.secretary_id = p.secretary_id
+                {alliance_join}
                 WHERE p.period_id = %s
             )
             UPDATE {participant} SET composite = ranked.composite, score_org = ranked.s_org,
@@ -162,8 +168,8 @@ def compute(period, *, nominate=True):
                 rank_alliance = ranked.ra, flag = ({flag} = 1),
                 stars = CASE WHEN {won} > %s THEN %s ELSE {won} END, grade = '', grade_pending = %s
             FROM ranked WHERE {participant}.id = ranked.pid""",
-            [previous.pk if previous else None, *outcomes.earlier_flags_params(period), *SUB_ALLIANCE_PARAMS,
-             period.pk,
+            [previous.pk if previous else None, *outcomes.earlier_flags_params(period),
+             *(SUB_ALLIANCE_PARAMS if alliances else []), period.pk,
              weighted_channels, flag_cut, flag_cut, per_star, most, most, flag_cut, per_star, False],
         )
         cursor.execute(f"DELETE FROM {dimension_result} WHERE period_id = %s", [period.pk])
