@@ -1,61 +1,21 @@
 """python manage.py import_roster FILE [--dry-run] [--user USERNAME] [--create-units]"""
 
-from pathlib import Path
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
-
-from accounts.models import User
-from excel.models import ImportRecord
-from excel.pipeline import sha256
+from excel.commands import ImportCommand
 from secretaries.importers import RosterImporter
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "导入第一书记花名册（xlsx/xls/ods/csv）。有任何错误时不写入，退出码为 1。"
+    importer_class = RosterImporter
+    what = "花名册"
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
-        parser.add_argument("--user", help="以该用户的身份和管辖范围导入（默认：系统，不限范围）")
+        super().add_arguments(parser)
         parser.add_argument("--create-units", action="store_true", help="自动创建文件中未登记的派出单位")
 
-    def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"找不到文件：{path}")
-        user = self.acting_user(options["user"])
+    def importer_options(self, options, user):
         if options["create_units"] and user.region_id is None:
             raise CommandError("自动创建单位需要用 --user 指定一个有所属区域的用户。")
-        data = path.read_bytes()
-        importer = RosterImporter(user, create_units=options["create_units"])
-        plan = importer.run(data, path.name, commit=not options["dry_run"])
-        counts = plan.counts
-        self.stdout.write(f"{path.name}：{counts['rows']} 行；新增 {counts['new']}，更新 {counts['updated']}，"
-                          f"无变化 {counts['unchanged']}，有错误 {counts['errors']} 行。")
-        for note in plan.notes:
-            self.stdout.write(note)
-        for problem in plan.problems:
-            where = f"第 {problem.row} 行" if problem.row else "文件"
-            self.stdout.write(f"{where}  {problem.column}  {problem.reason}")
-        if user.pk and not options["dry_run"]:  # a dry run imports nothing, so it leaves no import record
-            ImportRecord.objects.create(
-                kind=importer.kind, user=user, region=user.region, file_name=path.name[:255], file_sha256=sha256(data),
-                file_size=len(data), counts=counts, problems=[p.as_list() for p in plan.problems], notes=plan.notes,
-                status=ImportRecord.Status.DONE if plan.written else ImportRecord.Status.FAILED,
-                expires_at=ImportRecord.expiry_from_now(),
-            )
-        if plan.problems:
-            self.stdout.write("有错误，未写入任何数据。")
-            raise SystemExit(1)
-        self.stdout.write("检查通过（未写入：--dry-run）。" if options["dry_run"] else "已全部写入。")
-
-    def acting_user(self, username):
-        if username is None:
-            # The operator at the shell: the whole database, no one's region.
-            return User(username="system", is_superuser=True, is_active=True)
-        user = User.objects.select_related("region").filter(username=username).first()
-        if user is None:
-            raise CommandError(f"没有用户名为 {username} 的用户。")
-        if not RosterImporter.may_import(user):
-            raise CommandError(f"用户 {username} 的角色不能导入花名册。")
-        return user
+        return {"create_units": options["create_units"]}
