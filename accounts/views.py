@@ -66,3 +66,9 @@ class ScopedDeleteView(ScopedViewMixin, AuditedDeleteMixin, generic.DeleteView):
         except ProtectedError:
             messages.error(self.request, self.protected_message)
             return redirect(self.object.get_absolute_url())
+
+
+def show_errors(request, error):
+    """A service's ValidationError as page messages (for actions that redirect rather than show a form)."""
+    for message in error.messages:
+        messages.error(request, message)

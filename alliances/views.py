@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.forms import add_service_error
 from accounts.views import ScopedListView
-from secretaries.views import add_service_error
 
 from . import access, matching, services
 from .filters import CoBuildFilter, NeedFilter, ResourceFilter

@@ -13,8 +13,10 @@ from django.db.models import Case, Count, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.forms import add_service_error
 from accounts.params import id_or_404
 from accounts.roles import Role
+from accounts.views import show_errors
 
 from . import access, scoring, services
 from .appeal_forms import AcceptForm, AppealFilter, AppealForm, RejectForm, score_rows
@@ -66,7 +68,7 @@ def appeal_create(request, participant):
         try:
             appeal = services.appeal_file(person, user=user, request=request, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "申诉已提交。县委组织部处理后，处理结果会显示在申诉页面和您的考评结果页面。")
             return redirect(appeal)
@@ -75,11 +77,6 @@ def appeal_create(request, participant):
         "form": form, "person": person, "period": period, "deadline": services.appeal_deadline(period),
         "window_open": services.appeal_window_open(period),
     })
-
-
-def _form_errors(form, error):
-    for name, errors in (error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]):
-        form.add_error(name if name in form.fields else None, errors)
 
 
 @require_safe
@@ -147,7 +144,7 @@ def appeal_reject(request, pk):
         try:
             services.appeal_reject(appeal, user=request.user, request=request, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "已驳回申诉，驳回理由会显示给申诉人。")
             return redirect(appeal)
@@ -165,7 +162,7 @@ def appeal_accept(request, pk):
             appeal = services.appeal_accept(appeal, form.changes, user=request.user, request=request,
                                             note=form.cleaned_data["note"])
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, f"已采纳申诉并重新计算：{len(appeal.effects)} 人的结果有变化。")
             if person.period.participants.filter(grade_pending=True).exists():
@@ -185,6 +182,5 @@ def appeal_grades(request, pk):
         services.appeal_grades_decide(period, list(chosen), user=request.user, request=request)
         messages.success(request, "已决定待定人员的年度等次。")
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        show_errors(request, error)
     return redirect(appeal)

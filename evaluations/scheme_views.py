@@ -9,10 +9,10 @@ from django.urls import reverse_lazy
 from django.views import generic
 
 from accounts import audit
+from accounts.forms import add_service_error
 from accounts.mixins import ScopedViewMixin
 from accounts.models import AuditLog
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedUpdateView
-from secretaries.views import add_service_error
 
 from . import services
 from .models import DEFAULT_CHANNEL_WEIGHTS, DEFAULT_DIMENSIONS, Channel, Period, Scheme

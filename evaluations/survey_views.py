@@ -22,8 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
+from accounts.forms import add_service_error
 from accounts.params import id_or_404
-from secretaries.views import add_service_error
 from villages.models import Region
 
 from . import access, services

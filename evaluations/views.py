@@ -16,9 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.forms import add_service_error
 from accounts.params import id_or_404
 from accounts.roles import Role
-from accounts.views import ScopedListView
+from accounts.views import ScopedListView, show_errors
 from alliances.models import Alliance
 from excel.writer import SheetSpec, xlsx_response
 from secretaries.models import Assignment
@@ -33,11 +34,6 @@ from .templatetags.scores import score as shown
 GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value}
 DISTRIBUTION = ((None, 60, "60 分以下"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 85, "80–85"),
                 (85, 90, "85–90"), (90, 95, "90–95"), (95, None, "95 分及以上"))
-
-
-def _messages(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def period_or_404(user, pk):
@@ -67,8 +63,7 @@ def period_create(request):
         try:
             period = services.period_create(user=user, request=request, region=user.region, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_error(form, error)
         else:
             messages.success(request, f"已新建{period.label}考评（草稿）。核对方案后即可开启评分。")
             return redirect(period)
@@ -163,7 +158,7 @@ def period_action(request, pk, action):
         else:
             raise Http404("没有这种操作。")
     except ValidationError as error:
-        _messages(request, error)
+        show_errors(request, error)
     return redirect(period)
 
 
@@ -190,7 +185,7 @@ def period_roster(request, pk):
                                             reason=request.POST.get("reason", ""))
                 messages.success(request, f"已将{person.secretary.name}移出参评名单。")
         except ValidationError as error:
-            _messages(request, error)
+            show_errors(request, error)
         return redirect("evaluations:period_roster", pk=period.pk)
     page = Paginator(people, 100).get_page(request.GET.get("page"))
     candidates = []
@@ -216,7 +211,7 @@ def honour_change(request, pk, honour):
                                reason=request.POST.get("reason", ""))
         messages.success(request, f"已将“{honour.get_kind_display()}”调整为{replacement.secretary.name}。")
     except ValidationError as error:
-        _messages(request, error)
+        show_errors(request, error)
     return redirect(period)
 
 
@@ -231,7 +226,7 @@ def grades_decide(request, pk):
         services.grades_decide(period, list(chosen), user=user, request=request)
         messages.success(request, "已决定待定人员的年度等次。")
     except ValidationError as error:
-        _messages(request, error)
+        show_errors(request, error)
     return redirect(period)
 
 
@@ -260,7 +255,7 @@ def _grid(request, period, channel, participants, *, rater=None, meeting=None, c
                 changed = services.save_grid(period, channel, form.scores, user=request.user, request=request,
                                              rater=rater, meeting=meeting)
             except ValidationError as error:
-                _messages(request, error)
+                show_errors(request, error)
             else:
                 messages.success(request, f"已保存：{changed} 人的分数有变化。" if changed else "没有需要保存的变化。")
                 return redirect(request.get_full_path())
@@ -322,9 +317,7 @@ def meeting_create(request, pk):
                 period, user=request.user, request=request, name=data["name"], date=data["date"],
                 township=data["township"], participants=list(data["participants"]) or None)
         except ValidationError as error:
-            for field, errors in (error.message_dict.items() if hasattr(error, "error_dict")
-                                  else [(None, error.messages)]):
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_error(form, error)
         else:
             messages.success(request, f"已建立“{meeting.name}”，参会 {meeting.participants.count()} 人。")
             return redirect(meeting)

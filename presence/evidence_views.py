@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from secretaries.views import add_service_error
+from accounts.forms import add_service_error
 
 from . import access, photos, services
 from .forms import EvidenceForm

@@ -9,8 +9,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import add_service_error
 from accounts.views import ScopedDeleteView, ScopedDetailView, ScopedListView
-from secretaries.views import add_service_error
 
 from . import access, reports, services, timeline
 from .choices import FundSource

@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from secretaries.views import add_service_error
+from accounts.forms import add_service_error
+from accounts.views import show_errors
 from villages.models import Region
 
 from . import access, reports, services
 from .forms import CommonItemForm, CommonTaskForm, IssueForm
 from .models import CommonTask
-from .views import show_errors
 
 ONLY_COUNTY = "县统一任务清单由县委组织部制定和下发。"
 

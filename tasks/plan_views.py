@@ -6,16 +6,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.views import ScopedListView
+from accounts.forms import add_service_error
+from accounts.views import ScopedListView, show_errors
 from secretaries.models import Assignment
-from secretaries.views import add_service_error
 from villages.models import Village
 
 from . import access, reports, services
 from .filters import PlanFilter
 from .forms import AttachmentForm, PlanForm, ReasonForm
 from .models import Plan
-from .views import serve, show_errors, year_of
+from .views import serve, year_of
 
 NOT_YOUR_PLAN = "只有该村在岗的第一书记或县委组织部可以起草和修改规划。"
 NOT_REVIEWER = "规划由所在镇街的工作人员或县委组织部审核。"

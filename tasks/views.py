@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.forms import add_service_error
 from accounts.roles import Role
-from accounts.views import ScopedListView
+from accounts.views import ScopedListView, show_errors
 from secretaries.models import Secretary
-from secretaries.views import add_service_error
 
 from . import access, reports, services
 from .attachments import content_type
@@ -37,11 +37,6 @@ def task_or_404(user, pk):
     queryset = TaskItem.objects.for_user(user).select_related("secretary__unit", "village__region__parent",
                                                               "common_item__common", "confirmed_by")
     return get_object_or_404(queryset.with_state(timezone.localdate()), pk=pk)
-
-
-def show_errors(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # --- Boards and progress ------------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import add_service_error
 from accounts.params import parse_id
 from accounts.roles import Role
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
 from secretaries.models import Secretary
-from secretaries.views import add_service_error
 
 from . import reports, services
 from .filters import ServiceRecordFilter, WorkLogFilter
