@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from secretaries.filters import ScopedFilterSet
+from villages.filters import ScopedFilterSet
 from villages.models import Region
 
 from .models import Alliance, Category, CoBuild, Need, Resource, Urgency

@@ -6,7 +6,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 
-from secretaries.filters import ScopedFilterSet
+from villages.filters import ScopedFilterSet
 
 from .models import Appeal, Channel, Participant, Period, Score
 from .services import APPEAL_REASON_MIN

@@ -2,8 +2,8 @@ import django_filters
 from django.db.models import Q
 
 from alliances.models import Alliance
-from secretaries.filters import ScopedFilterSet
 from secretaries.models import DispatchLevel
+from villages.filters import ScopedFilterSet
 from villages.models import Region
 
 from .models import Period

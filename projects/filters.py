@@ -2,7 +2,7 @@
 
 import django_filters
 
-from secretaries.filters import ScopedFilterSet
+from villages.filters import ScopedFilterSet
 from villages.models import Region
 
 from .choices import Colour, Kind, Stage

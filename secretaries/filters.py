@@ -3,21 +3,18 @@
 import django_filters
 from django.db.models import Q
 
-from villages.filters import TAG_CHOICES, area_level, narrow_area_field
+import villages.filters
+from villages.filters import TAG_CHOICES, area_level
 from villages.models import Region
 
 from .models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
 
 
-class ScopedFilterSet(django_filters.FilterSet):
+class ScopedFilterSet(villages.filters.ScopedFilterSet):
+    """…and a "unit" filter above a county offers only the units kept at that level and above."""
+
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, flt in self.filters.items():
-            queryset = flt.extra.get("queryset")
-            if queryset is not None and hasattr(queryset, "for_user"):
-                self.form.fields[name].queryset = queryset.for_user(user)
-        if "township" in self.filters:
-            narrow_area_field(self.form.fields["township"], user)
+        super().__init__(*args, user=user, **kwargs)
         if "unit" in self.filters and area_level(user) != Region.Level.TOWNSHIP:
             # Above a county there are thousands of units: offer the ones kept at this level and above;
             # county units are found by the search box (it matches unit names).

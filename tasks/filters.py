@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from secretaries.filters import ScopedFilterSet
+from villages.filters import ScopedFilterSet
 from villages.models import Region
 
 from .models import CommonTask, Dimension, Plan, TaskItem

@@ -72,3 +72,17 @@ class VillageFilter(django_filters.FilterSet):
         if value == "no":
             return queryset.exclude(staffed)
         return queryset.filter(needs_secretary=True).exclude(staffed)
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A FilterSet for a user: every model choice comes from for_user, and a "township" filter offers the areas
+    the user may break down by (townships for county staff, counties for a city …)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, flt in self.filters.items():
+            queryset = flt.extra.get("queryset")
+            if queryset is not None and hasattr(queryset, "for_user"):
+                self.form.fields[name].queryset = queryset.for_user(user)
+        if "township" in self.filters:
+            narrow_area_field(self.form.fields["township"], user)

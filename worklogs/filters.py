@@ -2,8 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from secretaries.filters import ScopedFilterSet
 from secretaries.models import Secretary
+from villages.filters import ScopedFilterSet
 from villages.models import Region
 
 from .models import ServiceKind, ServiceRecord, Tag, WorkLog
