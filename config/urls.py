@@ -23,5 +23,6 @@ urlpatterns = [
     path("presence/", include("presence.urls")),
     path("worklogs/", include("worklogs.urls")),
     path("alliances/", include("alliances.urls")),
+    path("", include("reports.urls")),
     path("", include("dashboards.urls")),
 ]

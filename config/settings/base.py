@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "worklogs",
     "alliances",
     "evaluations",
+    "reports",
+    "demo",
     "dashboards",
 ]
 

@@ -1,7 +1,7 @@
 import datetime
 
 from alliances.models import Alliance, CoBuild, Need, Resource
-from dashboards.demo.seed import seed
+from demo.seed import seed
 
 
 def test_demo_alliances(db):

@@ -96,7 +96,7 @@ def test_a_third_absence_is_noticed_and_a_days_log_rolls_up(world, page, live_se
     page.wait_for_url(f"{live_server.url}/dashboard/")
     assert card(page, "待发通报") == "0"
     assert card(page, "本月抽查在岗率") == "0.0%"  # every recorded check was an absence of 张伟
-    page.goto(f"{live_server.url}{reverse('dashboards:archive', args=[world.sec_a.pk])}")
+    page.goto(f"{live_server.url}{reverse('reports:archive', args=[world.sec_a.pk])}")
     assert NOTICE_TITLE in page.locator("main").inner_text()
     log_out(page)
 

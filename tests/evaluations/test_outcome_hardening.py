@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from dashboards import yearly_report
 from evaluations import services
 from evaluations.models import Channel, Grade, Honour, Period
 from excel.writer import write_workbook
+from reports import yearly_report
 
 from .. import factories as f
 from .conftest import D, five, open_period, participant
@@ -122,7 +122,7 @@ def test_the_archive_does_not_name_a_peer_rater_to_the_appellant(world, scheme, 
     """The appeal page names a peer rater to county staff only (appeal_views._changes); the archive prints
     “（刘洋评）” for anyone who sees it — the appellant learns who scored them."""
     peer_scored_and_appealed(world, scheme, extra_secretaries)
-    page = login(world.users.secretary).get(reverse("dashboards:archive", args=[world.sec_a.pk]))
+    page = login(world.users.secretary).get(reverse("reports:archive", args=[world.sec_a.pk]))
     assert page.status_code == 200
     assert "刘洋评" not in page.content.decode()
 

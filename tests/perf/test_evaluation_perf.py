@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboards.demo.db import create_regions
+from demo.db import create_regions
 from evaluations import scoring, services
 from evaluations.models import Channel, DimensionResult, Participant, Period, Score, SurveyTally
 from excel.pipeline import insert_rows

@@ -38,7 +38,7 @@ from openpyxl import Workbook
 
 from accounts.models import AuditLog
 from accounts.roles import Role
-from dashboards.demo.db import create_regions
+from demo.db import create_regions
 from excel.writer import write_workbook
 from secretaries import idcard
 from secretaries.exports import roster_rows, roster_sheet

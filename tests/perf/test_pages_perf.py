@@ -32,8 +32,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from accounts.models import User
 from accounts.roles import Role
-from dashboards.demo import seed
-from dashboards.demo.text import table
+from demo.seed import seed
+from demo.text import table
 from villages.models import Region
 
 SCALES = ("county", "city", "province")

@@ -12,7 +12,7 @@ import os
 import pytest
 from django.db import connection
 
-from dashboards.demo import seed
+from demo.seed import seed
 
 EXTRA = [s.strip() for s in os.environ.get("PERF_SCALE", "").split(",") if s.strip() in ("city", "province")]
 

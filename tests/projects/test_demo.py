@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboards.demo.projects import ensure_demo_projects
+from demo.projects import ensure_demo_projects
 from projects.choices import Colour, Stage
 from projects.models import Asset, Project, ProjectVillage, UpkeepCheck
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db.models import Count
 
-from dashboards.demo.tasks import COMMON_TITLE, ensure_demo_tasks
+from demo.tasks import COMMON_TITLE, ensure_demo_tasks
 from tasks.models import CommonTask, Plan, TaskItem
 from tests import factories as f
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from dashboards.demo.worklogs import ensure_demo_worklogs
+from demo.worklogs import ensure_demo_worklogs
 from worklogs import reports
 from worklogs.models import ServiceKind, ServiceRecord, Summary, WorkLog
 

@@ -96,7 +96,7 @@ def archive(request, pk):
     names, dimension_rows = dimension_table(people)
     assignments = (Assignment.objects.for_user(user).filter(secretary=secretary)
                    .select_related("village__region__parent", "batch").order_by("start_date", "pk"))
-    return render(request, "dashboards/archive.html", {
+    return render(request, "reports/archive.html", {
         "secretary": secretary,
         "assignments": assignments,
         "people": people,

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboards.demo import SCALES, seed
+from demo.seed import SCALES, seed
 
 
 class Command(BaseCommand):

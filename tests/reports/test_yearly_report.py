@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from dashboards import yearly_report
-from dashboards.management.commands.export_report import Command
 from evaluations import access, services
 from evaluations.models import Channel, Participant, Period, Score, SurveyTally
+from reports import yearly_report
+from reports.management.commands.export_report import Command
 from tests import factories as f
 from tests.evaluations.conftest import five, open_period
 
@@ -226,7 +226,7 @@ def test_the_details_go_on_to_a_second_sheet_past_the_row_limit(world, year, mon
 # The page and the download ------------------------------------------------------------------------------------
 
 def test_the_report_page_shows_the_summary_and_the_ranking(world, year, login):
-    response = login(world.users.admin).get(reverse("dashboards:report"), {"year": 2024})
+    response = login(world.users.admin).get(reverse("reports:report"), {"year": 2024})
     page = response.content.decode()
     assert response.status_code == 200 and "金乡县2024年度第一书记考评报告" in page
     assert "工作作风争先进×2、工作实绩争贡献×2、季度之星" in page and "85.71" in page
@@ -236,39 +236,39 @@ def test_the_report_page_shows_the_summary_and_the_ranking(world, year, login):
 def test_the_report_page_runs_a_fixed_number_of_queries(world, year, login, django_assert_max_num_queries):
     client = login(world.users.admin)
     with django_assert_max_num_queries(15):
-        client.get(reverse("dashboards:report"), {"year": 2024})
+        client.get(reverse("reports:report"), {"year": 2024})
     for index in range(6):
         person = f.secretary(world.county, world.unit, f"新增{index}")
         Participant.objects.create(period=year.year, secretary=person, village=f.village(world.town_b),
                                    township=world.town_b, composite=60 + index, rank_county=8 + index)
     with django_assert_max_num_queries(15):
-        page = client.get(reverse("dashboards:report"), {"year": 2024}).content.decode()
+        page = client.get(reverse("reports:report"), {"year": 2024}).content.decode()
     assert "新增5" in page
 
 
 def test_the_page_caps_the_ranking_for_a_large_region(world, year, login, monkeypatch):
-    monkeypatch.setattr("dashboards.report_views.PAGE_LIMIT", 3)
-    page = login(world.users.admin).get(reverse("dashboards:report"), {"year": 2024}).content.decode()
+    monkeypatch.setattr("reports.views.PAGE_LIMIT", 3)
+    page = login(world.users.admin).get(reverse("reports:report"), {"year": 2024}).content.decode()
     assert "本页只列出前 3 名" in page and "陈静" in page and "杨帆" not in page
 
 
 def test_a_township_official_sees_only_their_township_and_cannot_pick_another(world, year, login):
     client = login(world.users.town_a)
-    page = client.get(reverse("dashboards:report"), {"year": 2024}).content.decode()
+    page = client.get(reverse("reports:report"), {"year": 2024}).content.decode()
     assert "张伟" in page and "李娜" not in page
-    page = client.get(reverse("dashboards:report"), {"year": 2024, "region": world.town_b.pk}).content.decode()
+    page = client.get(reverse("reports:report"), {"year": 2024, "region": world.town_b.pk}).content.decode()
     assert "所选区域不在您的管辖范围内" in page and "张伟" not in page
 
 
 def test_an_unknown_year_is_a_message_not_an_error(world, year, login):
-    response = login(world.users.admin).get(reverse("dashboards:report"), {"year": 2019})
+    response = login(world.users.admin).get(reverse("reports:report"), {"year": 2019})
     assert response.status_code == 200 and "没有 2019 年度的年度考评结果" in response.content.decode()
-    response = login(world.users.admin).get(reverse("dashboards:report_export"), {"year": "x"}, follow=True)
+    response = login(world.users.admin).get(reverse("reports:report_export"), {"year": "x"}, follow=True)
     assert "没有 x 年度的年度考评结果" in response.content.decode()
 
 
 def test_the_download_is_the_workbook(world, year, login):
-    response = login(world.users.leader).get(reverse("dashboards:report_export"), {"year": 2024})
+    response = login(world.users.leader).get(reverse("reports:report_export"), {"year": 2024})
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -277,18 +277,18 @@ def test_the_download_is_the_workbook(world, year, login):
 
 
 def test_the_report_pages_refuse_personal_roles_anonymous_and_posts(world, year, login, client):
-    assert client.get(reverse("dashboards:report")).status_code == 302
-    assert login(world.users.secretary).get(reverse("dashboards:report")).status_code == 403
-    assert login(world.users.contact).get(reverse("dashboards:report_export"), {"year": 2024}).status_code == 403
-    assert login(world.users.admin).post(reverse("dashboards:report"), {"year": 2024}).status_code == 405
-    assert login(world.users.admin).post(reverse("dashboards:report_export")).status_code == 405
+    assert client.get(reverse("reports:report")).status_code == 302
+    assert login(world.users.secretary).get(reverse("reports:report")).status_code == 403
+    assert login(world.users.contact).get(reverse("reports:report_export"), {"year": 2024}).status_code == 403
+    assert login(world.users.admin).post(reverse("reports:report"), {"year": 2024}).status_code == 405
+    assert login(world.users.admin).post(reverse("reports:report_export")).status_code == 405
 
 
 def test_the_period_list_and_the_year_ranking_link_to_the_report(world, year, login):
     client = login(world.users.admin)
-    assert reverse("dashboards:report") in client.get(reverse("evaluations:period_list")).content.decode()
+    assert reverse("reports:report") in client.get(reverse("evaluations:period_list")).content.decode()
     ranking_page = client.get(reverse("evaluations:ranking", args=[year.year.pk])).content.decode()
-    assert f"{reverse('dashboards:report')}?year=2024" in ranking_page
+    assert f"{reverse('reports:report')}?year=2024" in ranking_page
 
 
 # The command -------------------------------------------------------------------------------------------------

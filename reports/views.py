@@ -48,7 +48,7 @@ def report(request):
                              for row in built.ranking_rows(limit=PAGE_LIMIT)],
             "capped": summary["total"]["people"] > PAGE_LIMIT,
         })
-    return render(request, "dashboards/report.html", context)
+    return render(request, "reports/report.html", context)
 
 
 @require_GET
@@ -59,5 +59,5 @@ def report_export(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(f"{reverse('dashboards:report')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('reports:report')}?{request.GET.urlencode()}")
     return xlsx_response(built.filename, built.sheets())

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from dashboards.demo import DEMO_USERS, demo_password
-from dashboards.demo.text import table
+from demo.text import table
+from demo.users import DEMO_USERS, demo_password
 
 SITE = "http://127.0.0.1:8000"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from dashboards import yearly_report
 from excel.writer import write_workbook
+from reports import yearly_report
 
 
 def year(text):

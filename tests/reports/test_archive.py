@@ -20,7 +20,7 @@ def year(world):
 
 
 def archive(client, secretary):
-    return client.get(reverse("dashboards:archive", args=[secretary.pk]))
+    return client.get(reverse("reports:archive", args=[secretary.pk]))
 
 
 def test_the_archive_lists_every_period_with_scores_ranks_honours_and_grade(world, year, login):
@@ -66,8 +66,8 @@ def test_another_region_is_a_404(world, year, login):
 
 
 def test_anonymous_is_sent_to_login_and_posting_is_refused(world, year, client, login):
-    assert client.get(reverse("dashboards:archive", args=[world.sec_a.pk])).status_code == 302
-    assert login(world.users.admin).post(reverse("dashboards:archive", args=[world.sec_a.pk])).status_code == 405
+    assert client.get(reverse("reports:archive", args=[world.sec_a.pk])).status_code == 302
+    assert login(world.users.admin).post(reverse("reports:archive", args=[world.sec_a.pk])).status_code == 405
 
 
 def test_the_archive_shows_appeals_and_what_an_accepted_one_changed(world, year, login):
@@ -85,7 +85,7 @@ def test_the_archive_shows_appeals_and_what_an_accepted_one_changed(world, year,
 def test_the_archive_links_from_the_result_page(world, year, login):
     person = Participant.objects.get(period=year.year, secretary=world.sec_a)
     page = login(world.users.admin).get(reverse("evaluations:result_detail", args=[person.pk])).content.decode()
-    assert reverse("dashboards:archive", args=[world.sec_a.pk]) in page
+    assert reverse("reports:archive", args=[world.sec_a.pk]) in page
 
 
 def test_the_archive_runs_a_fixed_number_of_queries(world, year, login, django_assert_max_num_queries):
