@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`. See README.md.
+# `make run PORT=8080 HOST=0.0.0.0` serves elsewhere; the printed address follows them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,7 +27,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	@$(BIN)/python manage.py demo_logins
+	@$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser test needs Debian's Chromium; install it when missing and we may (root + apt).

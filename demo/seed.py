@@ -31,6 +31,7 @@ from .alliances import ensure_demo_alliances
 from .county import CountyBuilder
 from .db import Key, bulk
 from .evaluations import ensure_demo_evaluations
+from .models import DemoMark
 from .places import (
     CITIES,
     CITY_DEPARTMENTS,
@@ -50,6 +51,23 @@ from .users import ensure_demo_users, home_county
 from .worklogs import ensure_demo_worklogs
 
 SCALES = ("county", "city", "province")
+
+
+class DemoRefused(Exception):
+    """The database holds data the demo did not create: nothing is written."""
+
+
+REFUSAL = ("数据库中已有数据（用户或行政区域），且不是由演示数据生成的。为保护真实数据，"
+           "不写入演示数据，也不创建或重置演示账号。")
+
+
+def database_state():
+    """"demo" (filled by seed_demo), "empty" (no user, no region) or "real" (anything else)."""
+    if DemoMark.objects.exists():
+        return "demo"
+    if Region.objects.exists() or User.objects.exists():
+        return "real"
+    return "empty"
 PROVINCE_VILLAGES = 69_000
 COUNTED = [
     ("行政区域", Region), ("村", Village), ("村年度数据", VillageYearStat), ("派出单位", DispatchUnit),
@@ -158,8 +176,13 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
     before = counts()
     built = []
     with transaction.atomic():
-        if if_empty and Region.objects.exists():
-            log("数据库中已有行政区域（--if-empty），不生成演示数据，只重置演示账号。")
+        state = database_state()
+        if state == "real":
+            raise DemoRefused(REFUSAL)
+        if state == "empty":
+            DemoMark.objects.create(seed=seed, scale=scale)
+        if if_empty and state == "demo":
+            log("这是已有的演示数据库（--if-empty），不再生成演示数据，只重置演示账号。")
             county = home_county()
         else:
             county = build(scale, seed, today, built, log)

@@ -79,7 +79,13 @@ def ensure_demo_users(county, log=print):
     result = []
     for username, role, name, where in DEMO_USERS:
         user = User.objects.filter(username=username).first() or User(username=username)
-        user.role, user.region, user.is_active = role, places[where], True
+        # A login keeps pointing at the same person and place across runs, whatever the data became meanwhile.
+        kept = Secretary.objects.filter(user=user).first() if user.pk and role == Role.SECRETARY else None
+        if kept is not None:
+            secretary = kept
+        user.role, user.is_active = role, True
+        if user.region_id is None or not user.region.path.startswith(county.path):
+            user.region = places[where]
         user.name = (secretary.name if secretary else "第一书记") if role == Role.SECRETARY else name
         user.set_password(password)
         user.save()
@@ -92,6 +98,7 @@ def ensure_demo_users(county, log=print):
                 Secretary.objects.filter(pk=secretary.pk).update(user=user)
                 note = f"关联第一书记 {secretary.name}"
         if role == Role.UNIT_CONTACT:
+            unit = user.contact_units.order_by("pk").first() or unit
             user.contact_units.set([unit] if unit else [])
             if unit is not None:
                 note = f"联络单位 {unit.name}"

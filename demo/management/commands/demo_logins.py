@@ -1,18 +1,25 @@
-"""manage.py demo_logins: the demo accounts, their roles, regions and password."""
+"""manage.py demo_logins [--url URL]: the demo accounts, their roles, regions and password."""
 
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
+from demo.seed import database_state
 from demo.text import table
 from demo.users import DEMO_USERS, demo_password
 
-SITE = "http://127.0.0.1:8000"
-
 
 class Command(BaseCommand):
-    help = "列出演示账号（用户名、角色、所属区域、密码）。"
+    help = "列出演示账号（用户名、角色、所属区域、密码）和服务网址。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="服务网址（make run 按 HOST、PORT 给出）")
 
     def handle(self, *args, **options):
+        url = options["url"]
+        if database_state() != "demo":
+            self.stdout.write("此数据库不是演示库：没有演示账号，请用本单位的账号登录。")
+            self.stdout.write(f"网址：{url}")
+            return
         names = [username for username, *_ in DEMO_USERS]
         users = {u.username: u for u in User.objects.filter(username__in=names).select_related("region__parent")}
         password = demo_password()
@@ -28,5 +35,5 @@ class Command(BaseCommand):
             rows.append((username, user.get_role_display(), user.name, place, password))
         for line in table([header, *rows]):
             self.stdout.write(line)
-        self.stdout.write(f"\n网址：{SITE}  （make run 启动服务后即可登录）")
+        self.stdout.write(f"\n网址：{url}  （服务启动后即可登录）")
         self.stdout.write("密码取自环境变量 DEMO_PASSWORD，未设置时为 Demo@2024；每次运行 seed_demo 都会重置。")
