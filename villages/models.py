@@ -207,3 +207,6 @@ class VillageYearStat(models.Model):
 
     def __str__(self):
         return f"{self.village} {self.year}年"
+
+    def get_absolute_url(self):
+        return reverse("villages:village_detail", args=[self.village_id])
