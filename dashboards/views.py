@@ -14,7 +14,7 @@ from villages.filters import area_level
 from villages.models import Region
 from worklogs import reports as worklog_reports
 
-from . import reports
+from . import reports, setup
 
 
 @require_GET
@@ -55,5 +55,6 @@ def county(request):
         "logs": worklog_reports.county_figures(user),
         "presence": presence_reports.county_figures(user),
         "alliances": alliance_reports.county_figures(user),
+        "setup": setup.checklist(user),
     }
     return render(request, "dashboards/county.html", context)
