@@ -51,7 +51,8 @@ def checklist(user):
              reverse("excel:import_start", args=["roster"]), "导入花名册", "第一书记的基本信息和派驻村。"),
         Step("账号", f"镇街工作人员 {officials} 个；第一书记 {people['with_login']}/{people['all']} 人已开通",
              officials > 0 and people["all"] > 0 and people["with_login"] == people["all"],
-             reverse("admin:accounts_user_changelist"), "管理账号", "为镇街、派出单位、县领导开通账号，为第一书记批量开通登录。"),
+             reverse("admin:accounts_user_changelist"), "管理账号",
+             "为镇街、派出单位、县领导开通账号，为第一书记批量开通登录。"),
         Step("考评方案", f"{schemes} 个", schemes > 0, reverse("evaluations:scheme_list"), "制定考评方案",
              "五看四评三争：维度、渠道和权重。"),
     ]
