@@ -22,6 +22,8 @@ class ScopedModelForm(forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "for_user"):
                 field.queryset = queryset.for_user(user).select_related(*getattr(queryset.model, "label_related", ()))
+                if hasattr(queryset.model, "choice_label"):  # e.g. "胡集镇 · 王庄村" where 王庄村 may repeat
+                    field.label_from_instance = lambda obj: obj.choice_label
 
 
 def add_service_error(form, error):

@@ -19,7 +19,10 @@ class NeedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["alliance"].queryset = alliances
         self.fields["village"].queryset = Village.objects.for_user(user).select_related("region__parent") \
-            if user.role != "secretary" else Village.objects.filter(region__path__startswith=user.region.path)
+            if user.role != "secretary" else Village.objects.filter(region__path__startswith=user.region.path) \
+            .select_related("region__parent")
+        self.fields["village"].label_from_instance = lambda village: village.choice_label
+        self.fields["village"].widget.attrs["data-search"] = ""
 
 
 class ResourceForm(forms.ModelForm):

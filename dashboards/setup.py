@@ -6,7 +6,7 @@ and the page that does it. Shown on the administrator's home until every step ha
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import F, Func, IntegerField, Subquery
 from django.urls import reverse
 
 from accounts.models import User
@@ -30,15 +30,22 @@ def checklist(user):
     """[Step, ...] for a county (or city) administrator while any step is left; None once done, or for others."""
     if not user.is_county_admin or user.region is None:
         return None
-    villages = Village.objects.for_user(user).aggregate(
-        all=Count("pk"), needing=Count("pk", filter=Q(needs_secretary=True)))
-    townships = Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP).count()
-    units = DispatchUnit.objects.for_user(user).count()
-    batches = Batch.objects.for_user(user).count()
-    people = Secretary.objects.for_user(user).aggregate(all=Count("pk"), with_login=Count("user"))
-    serving = Assignment.objects.for_user(user).filter(status="active").count()
-    officials = User.objects.for_user(user).filter(role=Role.TOWNSHIP, is_active=True).count()
-    schemes = Scheme.objects.for_user(user).count()
+    counts = _counts(user, {
+        "villages": Village.objects.for_user(user),
+        "needing": Village.objects.for_user(user).filter(needs_secretary=True),
+        "townships": Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP),
+        "units": DispatchUnit.objects.for_user(user),
+        "batches": Batch.objects.for_user(user),
+        "people": Secretary.objects.for_user(user),
+        "with_login": Secretary.objects.for_user(user).filter(user__isnull=False),
+        "serving": Assignment.objects.for_user(user).filter(status="active"),
+        "officials": User.objects.for_user(user).filter(role=Role.TOWNSHIP, is_active=True),
+        "schemes": Scheme.objects.for_user(user),
+    })
+    villages = {"all": counts["villages"], "needing": counts["needing"]}
+    people = {"all": counts["people"], "with_login": counts["with_login"]}
+    townships, units, batches = counts["townships"], counts["units"], counts["batches"]
+    serving, officials, schemes = counts["serving"], counts["officials"], counts["schemes"]
     steps = [
         Step("区划与村", f"{townships} 个镇（街道），{villages['all']} 个村（{villages['needing']} 个需选派）",
              villages["all"] > 0, reverse("excel:import_start", args=["regions"]), "导入区划与村",
@@ -57,3 +64,12 @@ def checklist(user):
              "五看四评三争：维度、渠道和权重。"),
     ]
     return None if all(step.done for step in steps) else steps
+
+
+def _counts(user, querysets):
+    """{name: rows in queryset} in one query: each count is a scalar subquery of a single select."""
+    columns = {f"n_{name}": Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
+                              output_field=IntegerField())
+               for name, qs in querysets.items()}
+    row = Region.objects.filter(pk=user.region_id).annotate(**columns).values(*columns).get()
+    return {name[2:]: value or 0 for name, value in row.items()}

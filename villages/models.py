@@ -145,7 +145,7 @@ class Village(models.Model):
     # Personal roles see the villages their own (or their unit's) people serve or served in.
     scope_personal = {Role.SECRETARY: "assignments__secretary__user",
                       Role.UNIT_CONTACT: "assignments__secretary__unit__contacts"}
-    label_related = ("region",)  # __str__ reads the region's name
+    label_related = ("region__parent",)  # __str__ and choice_label read the region's and the township's names
 
     TAG_FIELDS = ("is_key_poverty", "is_weak_branch", "is_weak_economy", "is_demonstration", "needs_secretary")
 
@@ -167,6 +167,11 @@ class Village(models.Model):
 
     def get_absolute_url(self):
         return reverse("villages:village_detail", args=[self.pk])
+
+    @property
+    def choice_label(self):
+        """"胡集镇 · 王庄村": how a village reads in a choice list, where 光明村 may exist three times."""
+        return f"{self.region.parent.name} · {self.region.name}" if self.region.parent_id else self.region.name
 
     @property
     def has_coordinates(self):
