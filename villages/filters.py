@@ -32,6 +32,16 @@ def area_queryset(user):
     return Region.objects.for_user(user).filter(level=area_level(user)).order_by("path")
 
 
+def chinese_ordering(filterset):
+    """django-filter labels descending sorts "… (descending)" (it ships no zh-hans translation): "…（降序）"."""
+    for name, flt in filterset.filters.items():
+        if isinstance(flt, django_filters.OrderingFilter):
+            field = filterset.form.fields[name]
+            ascending = {value: label for value, label in field.choices if value and not str(value).startswith("-")}
+            field.choices = [(value, f"{ascending.get(str(value)[1:], label)}（降序）" if str(value).startswith("-")
+                              else label) for value, label in field.choices]
+
+
 def narrow_area_field(field, user):
     field.queryset = area_queryset(user)
     field.label = Region.Level(area_level(user)).label
@@ -58,6 +68,7 @@ class VillageFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         narrow_area_field(self.form.fields["township"], user)
+        chinese_ordering(self)
 
     def in_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path)
@@ -86,3 +97,4 @@ class ScopedFilterSet(django_filters.FilterSet):
                 self.form.fields[name].queryset = queryset.for_user(user)
         if "township" in self.filters:
             narrow_area_field(self.form.fields["township"], user)
+        chinese_ordering(self)

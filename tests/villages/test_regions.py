@@ -44,3 +44,14 @@ def test_a_city_admin_filters_by_county_and_a_county_admin_by_township(world):
     county_labels = [label for _, label in VillageFilter(user=world.users.admin).form.fields["township"].choices]
     assert county_labels[1:] == ["胡集镇", "鸡黍镇"]
     assert Region.objects.for_user(city_admin).count() == 10  # the city, 2 counties, 3 townships, 4 villages
+
+
+def test_sort_boxes_speak_chinese(world, login):
+    from django.urls import reverse
+
+    client = login(world.users.admin)
+    for name in ("villages:village_list", "secretaries:secretary_list", "secretaries:assignment_list",
+                 "secretaries:unit_list", "tasks:task_list"):
+        page = client.get(reverse(name)).content.decode()
+        assert "descending" not in page, name
+        assert "（降序）" in page, name
