@@ -19,6 +19,26 @@ from .models import AuditLog
 SAVED_MEANWHILE = "保存时发现他人刚刚提交了相同的内容，这次没有保存。请刷新页面，核对后再提交。"
 
 
+def unique_error(obj):
+    """The ValidationError the unique rules give for `obj` now (after a concurrent request won), else a general one."""
+    try:
+        obj.validate_unique()
+        obj.validate_constraints()
+    except ValidationError as error:
+        return error
+    return ValidationError(SAVED_MEANWHILE)
+
+
+def save_or_field_error(obj, **kwargs):
+    """Save in a savepoint; a unique rule another request won between full_clean() and here is a ValidationError
+    (which the view puts on the form), not an IntegrityError (a 500)."""
+    try:
+        with transaction.atomic():
+            obj.save(**kwargs)
+    except IntegrityError:
+        raise unique_error(obj) from None
+
+
 class ScopedViewMixin(LoginRequiredMixin):
     model = None
     action = "view"  # view / add / change / delete
@@ -66,12 +86,7 @@ class AuditedFormMixin:
             with transaction.atomic():  # the row and its audit record together (a savepoint inside the request's)
                 return self.save_and_audit(form)
         except IntegrityError:
-            try:
-                form.instance.validate_unique()
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
-                form.add_error(None, SAVED_MEANWHILE)
+            add_service_error(form, unique_error(form.instance))
             return self.form_invalid(form)
 
     def save_and_audit(self, form):
