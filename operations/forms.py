@@ -11,10 +11,12 @@
 import hashlib
 import re
 import uuid
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.forms.models import model_to_dict
+from django.http import QueryDict
 
 from .models import FormToken
 
@@ -60,8 +62,12 @@ def settle(token, response):
 # --- versions of edit forms -----------------------------------------------------------------------------------
 
 def _digest(value):
-    if isinstance(value, (list, tuple, set)):
+    if isinstance(value, models.Model):
+        value = value.pk
+    elif isinstance(value, (list, tuple, set, models.QuerySet)):
         value = sorted(str(getattr(item, "pk", item)) for item in value)
+    elif isinstance(value, Decimal):
+        value = value.normalize()
     elif hasattr(value, "name") and hasattr(value, "storage"):  # a file field: its stored name
         value = value.name
     return hashlib.sha256(repr(value).encode()).hexdigest()[:12]
@@ -130,18 +136,36 @@ class VersionCheckedForm:
             raise ValidationError("这条记录已被他人删除，无法保存。")
         now = fingerprint(current, list(self.fields))
         changed = [name for name, digest in now.items() if name in opened and opened[name] != digest]
-        if changed:
-            self.version_token = encode(now)  # shown again with the new values: saving once more is deliberate
-            parts = []
-            for name in changed:
-                value = display(current, self, name)
-                label = self.fields[name].label or name
-                parts.append(f"{label}：{value}")
-                self.add_error(name, f"他人已将此项改为：{value}")
-            raise ValidationError(
-                "在您打开此页之后，有人修改了这条记录，您的修改没有保存。他人改动的内容：" + "；".join(parts)
-                + "。请核对后重新提交（再次保存将以您填写的内容为准）。", code="conflict")
-        return cleaned
+        if not changed:
+            return cleaned
+        self.version_token = encode(now)  # shown again with the new values: saving once more is deliberate
+        parts = []
+        for name in changed:
+            value = display(current, self, name)
+            parts.append(f"{self.fields[name].label or name}：{value}")
+            untouched = name in self.cleaned_data and _digest(self.cleaned_data[name]) == opened[name]
+            if untouched:  # only the other person changed it: the form now shows their value, so it is kept
+                self._show_current(name, current)
+            else:
+                self.add_error(name, f"他人已将此项改为：{value}（您填写的内容仍保留在表单中，再次保存将以您的为准）")
+        raise ValidationError(
+            "在您打开此页之后，有人修改了这条记录，您的修改没有保存。他人改动的内容：" + "；".join(parts)
+            + "。表单已更新为他人保存的值（您自己改过的项除外），请核对后重新提交。", code="conflict")
+
+    def _show_current(self, name, current):
+        if isinstance(self.data, QueryDict) and not self.data._mutable:
+            self.data = self.data.copy()
+        key = self.add_prefix(name)
+        value = model_to_dict(current, fields=[name])[name]
+        if isinstance(value, (list, tuple)):
+            self.data.setlist(key, [str(getattr(item, "pk", item)) for item in value])
+        elif isinstance(value, bool):
+            if value:
+                self.data[key] = "on"
+            else:
+                self.data.pop(key, None)
+        else:
+            self.data[key] = "" if value is None else value
 
 
 def version_checked(form_class):
