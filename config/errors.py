@@ -24,8 +24,10 @@ DEFAULT_REASONS = {
     409: "保存时与他人同时提交的修改发生冲突，这次没有保存任何内容。",
     500: "系统处理这个请求时出了错，没有保存任何内容。",
     503: "数据库暂时连不上（可能正在重启或维护），这次操作没有完成。",
+    507: "服务器的文件存储空间已满或暂时不可写，文件没有保存，其他内容也未保存。",
 }
-TITLES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 409: "保存冲突", 500: "系统出错", 503: UNAVAILABLE}
+TITLES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 409: "保存冲突", 500: "系统出错", 503: UNAVAILABLE,
+          507: "文件无法保存"}
 
 
 def reason_for_users(exc):
@@ -86,6 +88,10 @@ def conflict(request):
 
 def unavailable(request):
     return render_error(request, 503, template="errors/503.html")
+
+
+def storage_failed(request):
+    return render_error(request, 507, template="errors/507.html")
 
 
 def server_error(request):

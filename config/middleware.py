@@ -24,6 +24,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from operations.forms import claim, posted_token, settle
+from operations.storage import StorageUnavailable, discard_writes, forget_writes, track_writes
 
 from . import errors
 from .logformat import request_id_var
@@ -75,6 +76,8 @@ def _loaded_user_id(request):
 
 def error_response(request, exc):
     """The Chinese page for an exception the user should hear about, or None to let Django handle it."""
+    if isinstance(exc, StorageUnavailable):
+        return errors.storage_failed(request)
     if isinstance(exc, PermissionDenied):
         return errors.permission_denied(request, exc)
     if isinstance(exc, Http404):
@@ -115,6 +118,7 @@ class TransactionMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method in SAFE_METHODS or "default" in getattr(view_func, "_non_atomic_requests", ()):
             return None
+        files = track_writes()
         try:
             with transaction.atomic():
                 token = posted_token(request)
@@ -125,12 +129,14 @@ class TransactionMiddleware:
                 response = view_func(request, *view_args, **view_kwargs)
                 if token is not None:
                     settle(token, response)
-                return response
         except Exception as exc:  # process_exception does not see what we raise here: answer the same way
+            discard_writes(files)  # the rows are rolled back: so are the files written for them
             response = error_response(request, exc)
             if response is None:
                 raise
             return response
+        forget_writes(files)
+        return response
 
 
 def already_submitted(request, earlier):

@@ -231,3 +231,9 @@ FORM_TOKEN_DAYS = int(os.environ.get("FORM_TOKEN_DAYS", "7"))
 # Backups (`manage.py backup`): where they go and how many are kept.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+# Uploads go through a storage that turns a full disk or a read-only media folder into a Chinese message and leaves
+# no partial file (operations.storage).
+STORAGES = {
+    "default": {"BACKEND": "operations.storage.SafeFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
