@@ -15,6 +15,7 @@ logger = logging.getLogger("config.errors")
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 UNAVAILABLE = "系统暂时不可用，请稍后再试"
+OUT_OF_RANGE = "提交的内容超出了允许的范围（例如数字过大、编号不存在或文字过长），这次没有保存任何内容。"
 
 # What a page says when the code raised without a reason meant for users.
 DEFAULT_REASONS = {

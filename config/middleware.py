@@ -18,7 +18,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -82,6 +82,9 @@ def error_response(request, exc):
         return errors.permission_denied(request, exc)
     if isinstance(exc, Http404):
         return errors.page_not_found(request, exc)
+    if isinstance(exc, (OverflowError, DataError)):  # a number or text the database cannot hold: bad input
+        logger.warning("input out of range: %s", exc, exc_info=exc)
+        return errors.bad_request(request, ValueError(errors.OUT_OF_RANGE))
     if isinstance(exc, IntegrityError):
         logger.warning("conflicting write refused: %s", exc, exc_info=exc)
         return errors.conflict(request)
