@@ -26,3 +26,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("dashboards.urls")),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -1,7 +1,7 @@
 """考评方案 pages: county staff keep their schemes as data; a period copies its scheme when it opens."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.shortcuts import redirect
@@ -111,6 +111,8 @@ class SchemeUpdate(SchemeMixin, ScopedUpdateView):
                 messages.success(request, "考评方案已保存；已开启的考评周期仍按开启时复制的规则计算。" if changed
                                  else "没有需要保存的修改。")
                 return redirect(self.object)
+        if form.has_error(NON_FIELD_ERRORS, "conflict"):  # saved by someone else meanwhile: their dimension rows
+            dimensions = DimensionFormSet(instance=self.object, prefix="dimensions")
         return self.render_to_response(self.get_context_data(form=form, dimensions=dimensions))
 
 

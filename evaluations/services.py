@@ -10,6 +10,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts import audit
+from accounts.mixins import save_or_field_error
 from accounts.models import AuditLog
 from secretaries.models import Assignment
 
@@ -72,7 +73,7 @@ def period_create(*, user, request=None, region, scheme, kind, year, number=1, s
     period = Period(region=region, scheme=scheme, kind=kind, year=year, number=number,
                     start_date=start_date or default_start, end_date=end_date or default_end)
     period.full_clean()
-    period.save()
+    save_or_field_error(period)  # the same period created at the same moment by someone else: a form error
     audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=period)
     return period
 

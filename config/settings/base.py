@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "alliances",
     "evaluations",
     "reports",
+    "operations",
     "demo",
     "dashboards",
 ]
@@ -202,3 +203,37 @@ WORKLOG_EDIT_DAYS = int(os.environ.get("WORKLOG_EDIT_DAYS", "7"))
 PRESENCE_ABSENCE_RUN = int(os.environ.get("PRESENCE_ABSENCE_RUN", "3"))
 PRESENCE_MAX_LEAVE_DAYS = int(os.environ.get("PRESENCE_MAX_LEAVE_DAYS", "30"))
 PRESENCE_DEFAULT_RATE = float(os.environ.get("PRESENCE_DEFAULT_RATE", "0.2"))
+
+# --- Operations (helper "ops"): one transaction per write, Chinese error pages, request ids and JSON logs --------
+# Every request that may write runs in one transaction with its audit records, and claims its form's one-time token
+# there (config.middleware.TransactionMiddleware, last so that it can call the view). RequestIdMiddleware stays right
+# after SecurityMiddleware (production inserts whitenoise at index 1, in front of it).
+MIDDLEWARE.insert(1, "config.middleware.RequestIdMiddleware")
+MIDDLEWARE.insert(2, "config.middleware.ErrorPageMiddleware")
+MIDDLEWARE.append("config.middleware.TransactionMiddleware")
+TEMPLATES[0]["OPTIONS"]["builtins"] = ["operations.templatetags.form_guard"]  # {% form_guard %} in every form
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+# A connection kept open across requests is checked before its first use in a request, so the first request after a
+# database restart reconnects instead of failing. Connecting gives up after DB_CONNECT_TIMEOUT seconds (a 503 page).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+# JSON lines (LOG_FORMAT=json, production's default) or text; each line carries the request's id.
+LOGGING["formatters"] = {
+    "json": {"()": "config.logformat.JsonFormatter"},
+    "text": {"()": "config.logformat.TextFormatter",
+             "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+}
+LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "text")
+LOGGING["loggers"]["access"] = {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO")}
+# Form tokens (double-submit guard) are kept this many days; `manage.py prune_form_tokens` removes older ones.
+FORM_TOKEN_DAYS = int(os.environ.get("FORM_TOKEN_DAYS", "7"))
+# Backups (`manage.py backup`): where they go and how many are kept.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+# Uploads go through a storage that turns a full disk or a read-only media folder into a Chinese message and leaves
+# no partial file (operations.storage).
+STORAGES = {
+    "default": {"BACKEND": "operations.storage.SafeFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

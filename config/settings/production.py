@@ -31,3 +31,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Operations (helper "ops"): statement timeout and JSON logs ---------------------------------------------------
+# No query may run longer than DB_STATEMENT_TIMEOUT seconds (default: gunicorn's timeout); 0 switches it off (set it
+# for the task worker and long management commands, see deploy/).
+_statement_timeout = int(os.environ.get("DB_STATEMENT_TIMEOUT", "30"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _statement_timeout:  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={_statement_timeout * 1000}"  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405
+STORAGES["default"] = {"BACKEND": "operations.storage.SafeFileSystemStorage"}  # a full disk is a message, not a 500
