@@ -31,7 +31,8 @@ from accounts import audit
 from accounts.models import AuditLog
 from accounts.scoping import region_of
 from excel import values as cell
-from excel.reader import FileRejected, read_table
+from excel.reader import FileRejected
+from excel.sandbox import read_limited
 from excel.writer import XLSX_CONTENT_TYPE, SheetSpec, safe_cell, write_workbook
 
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's limit on query parameters
@@ -62,8 +63,8 @@ class SpreadsheetImport(base_formats.Format):
         return True
 
     def create_dataset(self, in_stream):
-        table = read_table(in_stream, "导入文件", self.columns, max_rows=settings.IMPORT_MAX_ROWS,
-                           max_bytes=settings.IMPORT_MAX_BYTES)
+        table = read_limited(in_stream, "导入文件", self.columns, max_rows=settings.IMPORT_MAX_ROWS,
+                             max_bytes=settings.IMPORT_MAX_BYTES)
         keys = [column.key for column in self.columns if column.key in table.headers]
         dataset = tablib.Dataset(headers=[column.header for column in self.columns if column.key in keys])
         for row in table.rows:

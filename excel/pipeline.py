@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 
-from .reader import FileRejected, read_table
+from .reader import FileRejected
+from .sandbox import read_limited
 
 SAMPLE_ROWS = 10
 
@@ -123,8 +124,8 @@ class Importer:
         ]
 
     def read(self, data, filename):
-        return read_table(data, filename, self.columns, max_rows=settings.IMPORT_MAX_ROWS,
-                          max_bytes=settings.IMPORT_MAX_BYTES)
+        return read_limited(data, filename, self.columns, max_rows=settings.IMPORT_MAX_ROWS,
+                            max_bytes=settings.IMPORT_MAX_BYTES)
 
     def run(self, data, filename, *, commit):
         # A plan holds ~20 objects per row, none of them cyclic garbage: without this the cyclic collector
