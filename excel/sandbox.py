@@ -10,6 +10,7 @@ pickled through a pipe. Both cost a few milliseconds for an ordinary roster (fig
 Where fork or resource limits do not exist (Windows), or IMPORT_PARSE_ISOLATED is off, the file is read in process.
 """
 
+import faulthandler
 import os
 import pickle
 import select
@@ -108,6 +109,7 @@ def _child(function, args, limit, seconds, read_end, write_end):
     code = 1
     try:
         os.close(read_end)
+        faulthandler.disable()  # an abort here is expected and reported by the parent, not dumped to the log
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a gunicorn worker's handlers are not the child's
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         if limit > 0:
