@@ -16,8 +16,10 @@ import io
 import tablib
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
+from django.db import DatabaseError
 from django.db.models import Q
 from django.shortcuts import redirect
 from import_export import resources, widgets
@@ -316,6 +318,15 @@ class ScopedImportExportMixin(ImportExportMixin):
             form.add_error("import_file", e.message)
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def export_action(self, request):
+        # The export builds the admin's ChangeList from the address; an unknown or malformed filter parameter
+        # (?foo=bar, ?region__in=x) raises there, where the list page itself would just show an error.
+        try:
+            return super().export_action(request)
+        except (IncorrectLookupParameters, FieldError, ValidationError, ValueError, DatabaseError):
+            messages.error(request, "导出条件无效：地址中有无法识别的筛选参数。请在列表页重新选择筛选条件后再导出。")
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
