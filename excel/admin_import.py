@@ -16,8 +16,10 @@ import io
 import tablib
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
+from django.db import DatabaseError
 from django.db.models import Q
 from django.shortcuts import redirect
 from import_export import resources, widgets
@@ -31,7 +33,8 @@ from accounts import audit
 from accounts.models import AuditLog
 from accounts.scoping import region_of
 from excel import values as cell
-from excel.reader import FileRejected, read_table
+from excel.reader import FileRejected
+from excel.sandbox import read_limited
 from excel.writer import XLSX_CONTENT_TYPE, SheetSpec, safe_cell, write_workbook
 
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's limit on query parameters
@@ -62,8 +65,8 @@ class SpreadsheetImport(base_formats.Format):
         return True
 
     def create_dataset(self, in_stream):
-        table = read_table(in_stream, "导入文件", self.columns, max_rows=settings.IMPORT_MAX_ROWS,
-                           max_bytes=settings.IMPORT_MAX_BYTES)
+        table = read_limited(in_stream, "导入文件", self.columns, max_rows=settings.IMPORT_MAX_ROWS,
+                             max_bytes=settings.IMPORT_MAX_BYTES)
         keys = [column.key for column in self.columns if column.key in table.headers]
         dataset = tablib.Dataset(headers=[column.header for column in self.columns if column.key in keys])
         for row in table.rows:
@@ -315,6 +318,15 @@ class ScopedImportExportMixin(ImportExportMixin):
             form.add_error("import_file", e.message)
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def export_action(self, request):
+        # The export builds the admin's ChangeList from the address; an unknown or malformed filter parameter
+        # (?foo=bar, ?region__in=x) raises there, where the list page itself would just show an error.
+        try:
+            return super().export_action(request)
+        except (IncorrectLookupParameters, FieldError, ValidationError, ValueError, DatabaseError):
+            messages.error(request, "导出条件无效：地址中有无法识别的筛选参数。请在列表页重新选择筛选条件后再导出。")
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():

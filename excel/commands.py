@@ -7,11 +7,13 @@ and every problem as "第 N 行  列  原因", leaves an import record for a nam
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.models import User
 
 from .models import ImportRecord
 from .pipeline import sha256
+from .services import run_serialised
 
 
 class ImportCommand(BaseCommand):
@@ -35,7 +37,20 @@ class ImportCommand(BaseCommand):
         chosen = self.importer_options(options, user)
         data = path.read_bytes()
         importer = self.importer_class(user, **chosen)
-        plan = importer.run(data, path.name, commit=not options["dry_run"])
+
+        def bookkeeping(plan):
+            # In the data's transaction: the record says 已导入 exactly when the data is there.
+            if user.pk:
+                ImportRecord.objects.create(
+                    kind=importer.kind, user=user, region=user.region, file_name=path.name[:255],
+                    file_sha256=sha256(data), file_size=len(data), options=chosen, counts=plan.counts,
+                    problems=[p.as_list() for p in plan.problems], notes=plan.notes,
+                    status=ImportRecord.Status.DONE if plan.written else ImportRecord.Status.FAILED,
+                    finished_at=timezone.now() if plan.written else None, expires_at=ImportRecord.expiry_from_now())
+
+        # A dry run imports nothing, so it leaves no import record.
+        plan = run_serialised(importer, data, path.name, commit=not options["dry_run"],
+                              region_id=user.region_id if user.pk else None, bookkeeping=bookkeeping)
         counts = plan.counts
         self.stdout.write(f"{path.name}：{counts['rows']} 行；新增 {counts['new']}，更新 {counts['updated']}，"
                           f"无变化 {counts['unchanged']}，有错误 {counts['errors']} 行。")
@@ -44,13 +59,6 @@ class ImportCommand(BaseCommand):
         for problem in plan.problems:
             where = f"第 {problem.row} 行" if problem.row else "文件"
             self.stdout.write(f"{where}  {problem.column}  {problem.reason}")
-        if user.pk and not options["dry_run"]:  # a dry run imports nothing, so it leaves no import record
-            ImportRecord.objects.create(
-                kind=importer.kind, user=user, region=user.region, file_name=path.name[:255], file_sha256=sha256(data),
-                file_size=len(data), options=chosen, counts=counts, problems=[p.as_list() for p in plan.problems],
-                notes=plan.notes, status=ImportRecord.Status.DONE if plan.written else ImportRecord.Status.FAILED,
-                expires_at=ImportRecord.expiry_from_now(),
-            )
         if plan.problems:
             self.stdout.write("有错误，未写入任何数据。")
             raise SystemExit(1)

@@ -13,7 +13,7 @@ from accounts.scoping import ScopedManager
 
 
 def pending_upload_to(record, filename):
-    # The stored name carries no part of the user's file name (which may hold personal data).
+    # Kept for migration 0001, which names it; uploads now live in the database (ImportUpload).
     return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.bin"
 
 
@@ -37,13 +37,13 @@ class ImportRecord(models.Model):
     file_name = models.CharField("文件名", max_length=255)
     file_sha256 = models.CharField("文件 SHA-256", max_length=64)
     file_size = models.PositiveIntegerField("文件大小（字节）")
-    file = models.FileField("文件", upload_to=pending_upload_to, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     options = models.JSONField("选项", default=dict, blank=True)
     counts = models.JSONField("统计", default=dict, blank=True)
     samples = models.JSONField("预览样例", default=dict, blank=True)
     problems = models.JSONField("错误", default=list, blank=True)
     notes = models.JSONField("提示", default=list, blank=True)
+    purged_at = models.DateTimeField("预览明细清除时间", null=True, blank=True)
 
     objects = ScopedManager()
 
@@ -66,6 +66,27 @@ class ImportRecord(models.Model):
     def is_expired(self):
         return self.status == self.Status.PENDING and timezone.now() >= self.expires_at
 
+    @property
+    def has_upload(self):
+        """Whether the uploaded file is still kept (until it is confirmed or expires)."""
+        return ImportUpload.objects.filter(record_id=self.pk).exists()
+
     @classmethod
     def expiry_from_now(cls):
         return timezone.now() + datetime.timedelta(hours=settings.IMPORT_PENDING_HOURS)
+
+
+class ImportUpload(models.Model):
+    """The uploaded file of a pending import, in the database so that whichever app server gets the confirmation
+    can read it (nothing lives on one server's disk between requests). Deleted on confirmation or expiry."""
+
+    record = models.OneToOneField(ImportRecord, verbose_name="导入记录", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="upload")
+    data = models.BinaryField("文件内容")
+
+    class Meta:
+        verbose_name = "待确认的上传文件"
+        verbose_name_plural = "待确认的上传文件"
+
+    def __str__(self):
+        return f"{self.record.file_name}（{len(self.data)} 字节）"

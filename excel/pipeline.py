@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, models, transaction
 
-from .reader import FileRejected, read_table
+from .reader import FileRejected
+from .sandbox import read_limited
 
 SAMPLE_ROWS = 10
 
@@ -123,8 +124,8 @@ class Importer:
         ]
 
     def read(self, data, filename):
-        return read_table(data, filename, self.columns, max_rows=settings.IMPORT_MAX_ROWS,
-                          max_bytes=settings.IMPORT_MAX_BYTES)
+        return read_limited(data, filename, self.columns, max_rows=settings.IMPORT_MAX_ROWS,
+                            max_bytes=settings.IMPORT_MAX_BYTES)
 
     def run(self, data, filename, *, commit):
         # A plan holds ~20 objects per row, none of them cyclic garbage: without this the cyclic collector
@@ -155,6 +156,12 @@ class Importer:
             except ValidationError as refused:  # a rule write() re-checks under lock, e.g. a period locked meanwhile
                 plan.problems.extend(Problem(0, "", message) for message in refused.messages)
                 return plan
+            except DatabaseError as error:
+                if isinstance(error, OperationalError) and retryable(error):
+                    raise  # a deadlock: the caller (excel.services) retries the whole transaction
+                plan.problems.append(Problem(0, "", "写入时数据库拒绝了这批数据，未写入任何数据。"
+                                                    "请重新上传预览；如仍不行，请联系系统管理员。"))
+                return plan
             plan.written = True
         return plan
 
@@ -181,13 +188,21 @@ def insert_rows(model, fields, rows):
     columns = [meta.get_field(name) for name in fields]
     as_json = [i for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
     sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # The raw cursor's errors (a unique violation by a concurrent import) become Django's, like any query's.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             if as_json:
                 row = list(row)
                 for i in as_json:
                     row[i] = json.dumps(row[i], ensure_ascii=False)
             copy.write_row(row)
+
+
+def retryable(error):
+    """A deadlock, a serialization failure, a lock timeout (PostgreSQL) or a locked database (SQLite)."""
+    if getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001", "55P03"):
+        return True
+    return "database is locked" in str(error) or "database table is locked" in str(error)
 
 
 def sha256(data):

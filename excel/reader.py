@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import python_calamine
+from defusedxml import ElementTree as SafeElementTree
 
+from . import guards
+from .errors import DAMAGED, NOT_EXCEL, PASSWORD, UNSUPPORTED, ZIP_BOMB, FileRejected  # noqa: F401
 from .values import FORMULA_WITHOUT_VALUE, normalize_header, normalize_text
 
 MB = 1024 * 1024
@@ -34,21 +37,6 @@ ZIP_BIG_ENTRY = 50 * MB
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted xlsx keeps inside OLE2
-
-UNSUPPORTED = "不支持的文件类型，请上传 .xlsx、.xls、.ods 或 .csv 文件。"
-NOT_EXCEL = "不是 Excel 文件（可能是 Word 文档或别的压缩包），请上传 .xlsx、.xls、.ods 或 .csv 文件。"
-DAMAGED = "文件已损坏，无法读取。请用 Excel 打开后另存为 .xlsx 再上传。"
-PASSWORD = "文件设置了密码，请取消密码后再上传。"
-ZIP_BOMB = "文件解压后过大，疑似异常文件，已拒绝。"
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be read; .message tells the user why, in Chinese."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
 
 @dataclass(frozen=True)
 class Column:
@@ -102,6 +90,9 @@ def read_table(
         kind = "csv"
     if kind == "csv":
         sheet_name, grid, row_offset = _csv_name(filename), _read_csv(data), 0
+    elif kind == "xls":
+        guards.check_xls(data)  # calamine reads every sheet of an .xls as it opens the file
+        sheet_name, grid, row_offset = _read_workbook(data, kind)
     else:
         sheet_name, grid, row_offset = _read_workbook(data, kind)
     return _table(grid, row_offset, sheet_name, columns, max_rows)
@@ -119,8 +110,16 @@ def _zip_kind(data):
                 with archive.open("mimetype") as mimetype:
                     if mimetype.read(100).strip() == _ODS_MIMETYPE:
                         # calamine expands every sheet of an ods as it opens it, so all are measured first
-                        _refuse_huge_ods(archive.read("content.xml") if "content.xml" in names else b"")
+                        if "content.xml" in names:
+                            with archive.open("content.xml") as content:
+                                guards.check_ods_content(content)
                         return "ods"
+            if "xl/workbook.xml" in names:
+                # calamine reads the shared strings as it opens the workbook, reserving room for all it is told of
+                shared = next((n for n in names if n.lower() == "xl/sharedstrings.xml"), None)
+                if shared:
+                    with archive.open(shared) as strings:
+                        guards.check_shared_strings(strings)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, OSError,
             zlib.error):
         raise FileRejected(DAMAGED) from None
@@ -161,7 +160,7 @@ def _read_workbook(data, kind):
     except python_calamine.PasswordError:
         raise FileRejected(PASSWORD) from None
     except python_calamine.CalamineError:
-        if kind == "xls" and _ENCRYPTED_PACKAGE in data:
+        if kind == "xls" and _ENCRYPTED_PACKAGE in data:  # guards found it first unless the container is odd
             raise FileRejected(PASSWORD) from None
         raise FileRejected(DAMAGED) from None
     row_offset, col_offset = (end[0] + 1 - len(grid), end[1] + 1 - len(grid[0])) if grid and end else (0, 0)
@@ -191,18 +190,6 @@ def _put(grid, row, col, value):
     cells[col] = value
 
 
-# calamine holds a sheet as one dense block from A1 to the last cell, and aborts the process when it cannot
-# allocate it: one stray value in XFD1048576 of a 5 KB file asks for tens of gigabytes. So the extent is
-# measured first. 10 million cells is 200,000 rows × 50 columns, about 400 MB inside calamine.
-MAX_CELLS = 10_000_000
-
-
-def _refuse_huge_range(rows, cols):
-    if rows * cols > MAX_CELLS:
-        raise FileRejected(f"表格的数据区域过大（{rows} 行 × {cols} 列），通常是很远处的单元格里有多余内容。"
-                           "请删去数据区域以外的内容后再上传。")
-
-
 # The sheet's XML is searched with bytes.find and regular expressions, never parsed: a parser costs a Python call
 # per element, these a few milliseconds for a 10,000-row sheet. Cells are written <c r="C7" ...> by Excel, WPS,
 # LibreOffice and the Python and .NET libraries; a prefix such as <x:c> is taken from the root element.
@@ -214,7 +201,8 @@ _VALUE = re.compile(rb"\s*<(?:[\w.-]+:)?v(?:\s[^>]*)?(?:/>|>([^<]*)<)")
 
 
 def _inspect_xlsx_sheet(data, sheet_name):
-    """Refuse a sheet that reaches too far; → (row, column), 0-based, of each formula cell without a saved result.
+    """Refuse a sheet that reaches too far (guards.check_xlsx_sheet: a real XML parser, whatever the attribute
+    order or quoting); → (row, column), 0-based, of each formula cell without a saved result.
 
     calamine reads a formula without <v> as an empty cell. One whose saved result is the empty string (t="str" and
     an empty <v>) has a result: Excel writes that for =IF(A1="","",…). Cells without an r="C7" reference cannot be
@@ -223,15 +211,15 @@ def _inspect_xlsx_sheet(data, sheet_name):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             path = _sheet_path(archive, sheet_name)
-            xml = archive.read(path) if path else b""
-    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, RuntimeError, OSError, zlib.error):
-        return []  # calamine will say what is wrong with the file
+            if not path:
+                return []  # calamine will say what is wrong with the file
+            xml = archive.read(path)
+            guards.check_xlsx_sheet_bytes(xml)
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, RuntimeError, OSError, zlib.error, EOFError):
+        raise FileRejected(DAMAGED) from None
+    except ValueError:  # defusedxml: a DTD in workbook.xml
+        raise FileRejected(guards.XML_DTD) from None
     root = _ROOT.match(xml)
-    prefix = re.escape(root.group(1) or b"") if root else b""
-    rows = re.findall(b"<" + prefix + rb'row r="([0-9]{1,7})"', xml)
-    letters = set(re.findall(b"<" + prefix + rb'c r="([A-Z]{1,3})', xml))
-    widest = max(letters, key=lambda ref: (len(ref), ref), default=b"A")
-    _refuse_huge_range(max(map(int, rows), default=0), _column_index(widest) + 1)
     needle = b"<" + (root.group(1) or b"" if root else b"") + b"f"
     found = []
     start = xml.find(needle)
@@ -261,43 +249,14 @@ def _formula_without_value(xml, start, end):
     return int(number) - 1, _column_index(letters)
 
 
-_ODS_TABLE = re.compile(rb"<table:table[\s>]")
-_ODS_ROW = re.compile(rb"<table:table-row(?=[\s/>])([^>]*?)(/?)>")
-_ODS_ROWS = re.compile(rb'table:number-rows-repeated="([0-9]+)"')
-_ODS_COLUMNS = re.compile(rb'table:number-columns-repeated="([0-9]+)"')
-
-
-def _refuse_huge_ods(content):
-    """An ods repeats rows and cells by count (number-rows-repeated="1000000"), so a 1 KB file can stand for
-    billions of filled cells. Measure each table up to its last filled cell, a row at a time."""
-    starts = [table.start() for table in _ODS_TABLE.finditer(content)]
-    for begin, end in zip(starts, [*starts[1:], len(content)], strict=True):
-        rows = width = 0
-        for row in _ODS_ROW.finditer(content, begin, end):
-            attributes, cells = row[1], row.end()
-            rows += int(_ODS_ROWS.search(attributes)[1]) if b"rows-repeated" in attributes else 1
-            if row[2]:
-                continue  # <table:table-row/>: no cells
-            row_end = content.find(b"</table:table-row>", cells, end)
-            filled = max(content.rfind(b"office:value-type", cells, row_end), content.rfind(b"<text:p", cells, row_end))
-            if filled < 0:
-                continue  # a row of empty cells, however many times repeated
-            filled = content.find(b">", filled)  # the end of the last filled cell's tag, repeat count included
-            repeats = [int(count) for count in _ODS_COLUMNS.findall(content, cells, filled)]
-            columns = content.count(b"<table:table-cell", cells, filled) + sum(repeats) - len(repeats) + \
-                content.count(b"<table:covered-table-cell", cells, filled)
-            width = max(width, columns)
-            _refuse_huge_range(rows, width)
-
-
 def _sheet_path(archive, sheet_name):
     """The zip path of the worksheet named sheet_name, through workbook.xml and its relationships."""
     relation = None
-    for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+    for element in SafeElementTree.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True).iter():
         if element.tag.rpartition("}")[2] == "sheet" and element.get("name") == sheet_name:
             relation = next((value for key, value in element.attrib.items() if key.endswith("}id")), None)
             break
-    for element in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")):
+    for element in SafeElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True):
         if element.get("Id") == relation:
             target = element.get("Target", "")
             return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
@@ -332,9 +291,28 @@ def _read_csv(data):
     if _MARKUP.match(text):
         raise FileRejected("文件是网页或 XML 格式，不是真正的 Excel 文件（有些系统导出的 .xls 就是这样）。"
                            "请用 Excel 打开，另存为 .xlsx 后再上传。")
-    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    grid = _csv_rows(text)
     if not any(any(cell.strip() for cell in cells) for cells in grid):
         raise FileRejected("文件是空的。")
+    return grid
+
+
+def _csv_rows(text):
+    """The records of a CSV text, refused as soon as they reach further than a sheet may (a line of ten million
+    commas would otherwise become ten million cells) or a field is longer than a cell may be."""
+    grid, width, longest = [], 0, guards.MAX_FIELD
+    try:
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)):
+            if len(cells) > width:
+                width = len(cells)
+                guards.check_extent(len(grid) + 1, width)
+            if cells and len(max(cells, key=len)) > longest:
+                raise FileRejected(guards.field_message(f"第 {len(grid) + 1} 行"))
+            grid.append(cells)
+            if len(grid) * width > guards.MAX_CELLS or len(grid) > guards.MAX_SHEET_ROWS:
+                guards.check_extent(len(grid), width)
+    except csv.Error:  # a field over the csv module's own limit (131,072 characters), or a NUL in a field
+        raise FileRejected(guards.field_message()) from None
     return grid
 
 
@@ -372,6 +350,8 @@ def _table(grid, row_offset, sheet_name, columns, max_rows):
             if value.__class__ is str and value:
                 text = cleaned.get(value)
                 if text is None:
+                    if len(value) > guards.MAX_FIELD:
+                        raise FileRejected(guards.field_message(f"第 {index + row_offset + 1} 行"))
                     text = cleaned[value] = normalize_text(value)
                 value = text
             if blank and value != "":

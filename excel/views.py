@@ -1,6 +1,6 @@
-"""Upload → preview → confirm → result, the same for every kind of import.
+"""Upload → preview → confirm → result, the same for every kind of import (the work is in excel.services).
 
-The uploaded file stays on the server (ImportRecord.file) between preview and confirm and expires after
+The uploaded file stays in the database (ImportUpload) between preview and confirm and expires after
 IMPORT_PENDING_HOURS. Confirming reads it again and re-checks every row against the database as it is then,
 so a preview that has gone stale can never write stale data.
 """
@@ -9,15 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import services
 from .models import ImportRecord
-from .pipeline import sha256
 from .registry import IMPORTERS
 from .writer import SheetSpec, xlsx_response
 
@@ -48,31 +46,13 @@ def import_start(request, kind):
         elif upload.size > settings.IMPORT_MAX_BYTES:
             messages.error(request, f"文件过大：上限为 {settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB。")
         else:
-            record = preview(request, cls, upload.read(), upload.name, **options)
+            record = services.import_preview(importer_class=cls, user=request.user, data=upload.read(),
+                                             filename=upload.name, options=options)
             return redirect(record)
     recent = ImportRecord.objects.for_user(request.user).filter(kind=kind).select_related("user")[:10]
     return render(request, "excel/import_start.html", {"importer": cls, "recent": recent, **shown,
                                                         "query": request.GET.urlencode(),
                                                         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
-
-
-def preview(request, cls, data, filename, **options):
-    """Check every row and keep the file and the verdict; write nothing."""
-    expire_stale_files()
-    plan = cls(request.user, **options).run(data, filename, commit=False)
-    record = ImportRecord(kind=cls.kind, user=request.user, region=request.user.region, file_name=filename[:255],
-                          file_sha256=sha256(data), file_size=len(data), options=options,
-                          expires_at=ImportRecord.expiry_from_now())
-    keep(record, plan)
-    if plan.rows:  # a file refused as a whole is not kept
-        record.file.save("upload.bin", ContentFile(data), save=False)
-    record.save()
-    return record
-
-
-def keep(record, plan):
-    record.counts, record.samples, record.notes = plan.counts, plan.samples(), plan.notes
-    record.problems = [p.as_list() for p in plan.problems]
 
 
 @require_GET
@@ -91,37 +71,13 @@ def import_detail(request, pk):
     })
 
 
-def pending_record(request, pk):
-    record = get_object_or_404(ImportRecord.objects.for_user(request.user), pk=pk)
-    cls = importer_class(record.kind, request.user)
-    if record.status != ImportRecord.Status.PENDING:
-        messages.error(request, "该导入已经处理过，不能再次确认。")
-        return record, cls, None
-    if record.is_expired or not record.file:
-        expire(record)
-        messages.error(request, "预览已过期，文件已删除，请重新上传。")
-        return record, cls, None
-    with record.file.open("rb") as stored:
-        return record, cls, stored.read()
-
-
 @require_POST
 @login_required
 def import_confirm(request, pk):
-    record, cls, data = pending_record(request, pk)
-    if data is None:
-        return redirect(record)
-    plan = cls(request.user, **record.options).run(data, record.file_name, commit=True)
-    keep(record, plan)
-    if plan.written:
-        record.status, record.finished_at = ImportRecord.Status.DONE, timezone.now()
-        record.file.delete(save=False)
-        unit = cls.counted_as
-        messages.success(request, f"导入完成：新增 {len(plan.new)} {unit}，更新 {len(plan.updated)} {unit}，"
-                                  f"{len(plan.unchanged)} {unit}无变化。")
-    else:
-        messages.error(request, "数据在预览之后发生了变化，出现了新的错误，未写入任何数据。请查看下方错误。")
-    record.save()
+    record = get_object_or_404(ImportRecord.objects.for_user(request.user), pk=pk)
+    importer_class(record.kind, request.user)
+    outcome = services.import_confirm(import_id=record.pk, user_id=request.user.pk, request=request)
+    (messages.success if outcome.written else messages.error)(request, outcome.message)
     return redirect(record)
 
 
@@ -129,12 +85,12 @@ def import_confirm(request, pk):
 @login_required
 def import_replan(request, pk):
     """Check the stored file again, e.g. after choosing to create the unknown units."""
-    record, cls, data = pending_record(request, pk)
-    if data is None:
-        return redirect(record)
-    record.options = {**record.options, "create_units": bool(request.POST.get("create_units"))}
-    keep(record, cls(request.user, **record.options).run(data, record.file_name, commit=False))
-    record.save()
+    record = get_object_or_404(ImportRecord.objects.for_user(request.user), pk=pk)
+    importer_class(record.kind, request.user)
+    outcome = services.import_replan(import_id=record.pk, user_id=request.user.pk,
+                                     options={"create_units": bool(request.POST.get("create_units"))})
+    if outcome.message != "已重新检查。":
+        messages.error(request, outcome.message)
     return redirect(record)
 
 
@@ -155,16 +111,3 @@ def import_template(request, kind):
     cls = importer_class(kind, request.user)
     return xlsx_response(f"{cls.title}导入模板.xlsx",
                          cls.template_sheets(request.user, **cls.options_from_request(request)))
-
-
-def expire(record):
-    if record.file:
-        record.file.delete(save=False)
-    record.status = ImportRecord.Status.EXPIRED
-    record.save(update_fields=["file", "status"])
-
-
-def expire_stale_files():
-    """Delete files whose preview has expired (cheap; runs on each upload, so no cron job is required)."""
-    for record in ImportRecord.objects.filter(status=ImportRecord.Status.PENDING, expires_at__lte=timezone.now()):
-        expire(record)

@@ -32,11 +32,11 @@ def test_upload_previews_without_writing_then_confirm_writes(world, login, setti
     assert response.url == record.get_absolute_url()
     page = client.get(record.get_absolute_url()).content.decode()
     assert "确认导入" in page and "孙丽" in page and number in page
-    assert not Secretary.objects.filter(id_number=number).exists() and record.file
+    assert not Secretary.objects.filter(id_number=number).exists() and record.has_upload
     done = client.post(reverse("excel:import_confirm", args=[record.pk]), follow=True)
     assert "导入完成：新增 1 人" in done.content.decode()
     record.refresh_from_db()
-    assert record.status == "done" and not record.file
+    assert record.status == "done" and not record.has_upload
     assert Secretary.objects.filter(id_number=number).exists()
     again = client.post(reverse("excel:import_confirm", args=[record.pk]), follow=True)
     assert "不能再次确认" in again.content.decode()
@@ -69,7 +69,7 @@ def test_hostile_or_empty_files_get_one_clear_message(world, login, settings, tm
     response = upload(client, data, name)
     page = client.get(response.url).content.decode()
     assert message in page
-    assert not ImportRecord.objects.get().file  # a refused file is not kept
+    assert not ImportRecord.objects.get().has_upload  # a refused file is not kept
 
 
 def test_a_file_over_the_size_cap_is_refused(world, login, settings):
