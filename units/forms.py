@@ -60,6 +60,10 @@ class UnitActionForm(forms.ModelForm):
         funded = ProjectFund.objects.filter(source=FundSource.UNIT, unit__in=units).values("project")
         self.fields["project"].queryset = Project.objects.filter(pk__in=funded).order_by("-year", "name")
         self.fields["project"].label_from_instance = lambda p: f"{p.year}年 {p.name}"
+        self.fields["people"].required = False
+
+    def clean_people(self):
+        return self.cleaned_data.get("people") or 0
 
     def clean_evidence(self):
         upload = self.cleaned_data.get("evidence")
