@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from projects.models import Project
 from secretaries.models import DispatchUnit, Secretary, WorkTeam
 from villages.models import Region, Village
 
@@ -66,7 +67,7 @@ class CompleteForm(forms.Form):
 class AllianceForm(forms.ModelForm):
     class Meta:
         model = Alliance
-        fields = ("kind", "name", "parent", "convener", "townships", "founded", "note")
+        fields = ("kind", "name", "number", "parent", "convener", "townships", "founded", "note")
         widgets = {"founded": DATE, "townships": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user, **kwargs):
@@ -74,6 +75,20 @@ class AllianceForm(forms.ModelForm):
         self.fields["parent"].queryset = Alliance.objects.for_user(user, "change")
         self.fields["convener"].queryset = Secretary.objects.for_user(user)
         self.fields["townships"].queryset = Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP)
+
+
+class AllianceProjectsForm(forms.Form):
+    projects = forms.ModelMultipleChoiceField(
+        label="联盟项目", queryset=Project.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"data-search": "", "size": 12}),
+        help_text="联盟统筹实施的帮扶项目（项目仍属于各实施村）；联盟页面按这些项目汇总整合资金和项目数。")
+
+    def __init__(self, *args, user, alliance, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["projects"]
+        field.queryset = Project.objects.for_user(user).filter(region=alliance.region).order_by("-year", "name")
+        field.label_from_instance = lambda p: f"{p.year}年 {p.name}"
+        self.initial.setdefault("projects", list(alliance.projects.values_list("pk", flat=True)))
 
 
 class MemberForm(forms.ModelForm):

@@ -41,6 +41,11 @@ class Alliance(models.Model):
     region = models.ForeignKey(Region, verbose_name="所属县", on_delete=models.PROTECT, related_name="+",
                                limit_choices_to={"level": Region.Level.COUNTY})
     note = models.TextField("简介", blank=True)
+    # 联盟项目: a project run by the alliance as well as by its villages ("整合资金3200万元，实施项目7个").
+    projects = models.ManyToManyField("projects.Project", verbose_name="联盟项目", blank=True,
+                                      related_name="alliances")
+    number = models.PositiveSmallIntegerField("序号", null=True, blank=True,
+                                              help_text="分盟的序号（第一分盟填 1），列表按序号排列。")
 
     objects = AllianceQuerySet.as_manager()
 
@@ -49,7 +54,7 @@ class Alliance(models.Model):
     class Meta:
         verbose_name = "第一书记联盟"
         verbose_name_plural = "第一书记联盟"
-        ordering = ["kind", "name", "pk"]
+        ordering = ["kind", models.F("number").asc(nulls_last=True), "name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="alliance_unique_name",
                                     violation_error_message="本县已有同名的联盟。"),
@@ -103,6 +108,31 @@ class Member(models.Model):
 
     def __str__(self):
         return str(self.secretary or self.team or self.unit)
+
+
+class LeftOut(models.Model):
+    """A secretary serving in a 分盟's townships whom county staff chose not to make a member, and why."""
+
+    alliance = models.ForeignKey(Alliance, verbose_name="联盟", on_delete=models.CASCADE, related_name="left_out")
+    secretary = models.ForeignKey(Secretary, verbose_name="第一书记", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField("不纳入的理由", max_length=200)
+    decided_on = models.DateField("决定日期", auto_now_add=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    scope_field = "alliance__region"
+
+    class Meta:
+        verbose_name = "未纳入联盟的第一书记"
+        verbose_name_plural = "未纳入联盟的第一书记"
+        ordering = ["alliance", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "secretary"], name="alliance_left_out_unique",
+                                    violation_error_message="已记录该第一书记不纳入本联盟。"),
+        ]
+
+    def __str__(self):
+        return f"{self.secretary}（{self.reason}）"
 
 
 class ExpertGroup(models.Model):

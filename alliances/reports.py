@@ -3,11 +3,12 @@
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from . import totals
 from .models import Activity, Alliance, CoBuild, Member, Need, Resource
 
 
 def county_figures(user, today=None):
-    """The articles' numbers over what the user sees: five queries whatever the row count."""
+    """The articles' numbers over what the user sees: six queries whatever the row count."""
     today = today or timezone.localdate()
     return {
         "resources": Resource.objects.for_user(user).count(),
@@ -16,6 +17,7 @@ def county_figures(user, today=None):
         "meetings": Activity.objects.for_user(user).filter(kind=Activity.Kind.MEETING).count(),
         "missed_meetings": Alliance.objects.for_user(user).with_meeting_check(today)
         .aggregate(n=Count("pk", filter=Q(missed_meeting=True)))["n"],
+        **totals.county_figures(user),  # projects of any alliance, each once
     }
 
 

@@ -8,6 +8,7 @@ from accounts import audit
 from accounts.models import AuditLog
 
 from .models import Alliance, CoBuild, Need, Resource, Supervision
+from .numbering import from_name
 
 
 def _create(user, request, obj, m2m=None):
@@ -40,6 +41,8 @@ def alliance_save(*, user, request=None, alliance, townships):
             raise ValidationError({"townships": f"{names}已由{'、'.join(a.name for a in taken)}覆盖，"
                                                 "一个镇（街道）只能属于一个分盟。"})
     creating = alliance.pk is None
+    if alliance.number is None:
+        alliance.number = from_name(alliance.name)
     alliance.full_clean()
     with transaction.atomic():
         alliance.save()

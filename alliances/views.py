@@ -7,20 +7,23 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error
-from accounts.views import ScopedListView
+from accounts.views import ScopedListView, show_errors
+from projects.models import Project
+from secretaries.models import Secretary
 
-from . import access, matching, services
+from . import access, matching, membership, services, totals
 from .filters import CoBuildFilter, NeedFilter, ResourceFilter
 from .forms import (
     ActivityForm,
     AllianceForm,
+    AllianceProjectsForm,
     CompleteForm,
     DispatchForm,
     ExpertForm,
@@ -33,6 +36,10 @@ from .forms import (
 from .models import Activity, Alliance, CoBuild, Expert, Member, Need, Resource, Supervision
 
 RECENT = 30
+# 总盟 first, then its 分盟 by number (第一…第六, not by code point), then the industry alliances.
+KIND_ORDER = Case(When(kind="master", then=Value(0)), When(kind="sub", then=Value(1)), default=Value(2),
+                  output_field=IntegerField())
+F_NUMBER = F("number").asc(nulls_last=True)
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the calendar's range; outside it (or past date's) it shows this month
 
 
@@ -45,8 +52,9 @@ def alliance_or_404(user, pk):
 @login_required
 def alliance_list(request):
     today = timezone.localdate()
-    alliances = (Alliance.objects.for_user(request.user).with_figures().with_meeting_check(today)
-                 .select_related("convener", "parent").prefetch_related("townships"))
+    alliances = (totals.with_project_totals(Alliance.objects.for_user(request.user)).with_figures()
+                 .with_meeting_check(today).select_related("convener", "parent").prefetch_related("townships")
+                 .order_by(KIND_ORDER, F_NUMBER, "name", "pk"))
     return render(request, "alliances/alliance_list.html", {
         "alliances": alliances, "may_setup": access.may_setup(request.user)})
 
@@ -57,12 +65,15 @@ def alliance_detail(request, pk):
     user, today = request.user, timezone.localdate()
     alliance = get_object_or_404(Alliance.objects.for_user(user).with_figures().with_meeting_check(today)
                                  .select_related("convener__unit", "parent", "region"), pk=pk)
-    members = Member.objects.filter(alliance=alliance).select_related("secretary__unit", "team", "unit")
+    members = membership.members_with_flags(alliance)
     groups = alliance.expert_groups.prefetch_related(Prefetch("experts", queryset=Expert.objects.order_by("pk")))
     mine = {"alliance": alliance}
     return render(request, "alliances/alliance_detail.html", {
         "alliance": alliance, "members": members, "groups": groups,
-        "children": Alliance.objects.for_user(user).filter(parent=alliance),
+        "children": Alliance.objects.for_user(user).filter(parent=alliance).order_by(F_NUMBER, "name", "pk"),
+        "totals": totals.totals(alliance),
+        "projects": Project.objects.for_user(user).filter(pk__in=totals.projects_of(alliance).values("pk"))
+        .with_fund_totals().order_by("-year", "name")[:RECENT],
         "needs": Need.objects.for_user(user).filter(**mine).with_flow().select_related("village__region")[:RECENT],
         "resources": Resource.objects.for_user(user).filter(**mine).with_availability(today)
         .select_related("provider_secretary__unit", "provider_expert")[:RECENT],
@@ -72,6 +83,7 @@ def alliance_detail(request, pk):
         .select_related("need__village__region", "resource", "cobuild")[:RECENT],
         "activities": alliance.activities.all()[:12],
         "may_run": access.may_run(user, alliance), "may_setup": access.may_setup(user),
+        "may_enter": access.may_enter(user, alliance), "may_enter_resources": access.may_enter(user, alliance, True),
     })
 
 
@@ -106,6 +118,11 @@ class NeedList(ScopedListView):
 
     def decorate(self, queryset):
         return queryset.with_flow().select_related("alliance", "village__region__parent")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user  # buttons only for whoever may use them
+        return {**super().get_context_data(**kwargs), "may_create": _enterable(user).exists(),
+                "may_import": access.may_setup(user)}
 
 
 def _enterable(user, resources=False):
@@ -183,6 +200,11 @@ class ResourceList(ScopedListView):
     def decorate(self, queryset):
         return queryset.with_availability().select_related("alliance", "provider_secretary__unit", "provider_expert")
 
+    def get_context_data(self, **kwargs):
+        user = self.request.user  # buttons only for whoever may use them
+        return {**super().get_context_data(**kwargs), "may_create": _enterable(user, True).exists(),
+                "may_import": access.may_setup(user)}
+
 
 @require_http_methods(["GET", "POST"])
 @login_required
@@ -205,6 +227,8 @@ class CoBuildList(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["complete_form"] = CompleteForm()
+        for item in context["object_list"]:  # 接单/办结 only for whoever may do them
+            item.may_run = access.may_run(self.request.user, item.alliance)
         return context
 
 
@@ -249,11 +273,13 @@ def cobuild_complete(request, pk):
 def supervision_list(request):
     today = timezone.localdate()
     checks = (Supervision.objects.for_user(request.user).with_state(today)
-              .select_related("alliance", "need__village__region", "resource", "cobuild"))
+              .select_related("alliance__convener", "need__village__region", "resource", "cobuild"))
     if request.GET.get("state") in ("open", "overdue", "closed"):
         checks = checks.filter(state=request.GET["state"])
-    return render(request, "alliances/supervision_list.html",
-                  {"checks": checks[:200], "state": request.GET.get("state")})
+    checks = list(checks[:200])
+    for check in checks:  # 销号 only for whoever may do it
+        check.may_run = access.may_run(request.user, check.alliance)
+    return render(request, "alliances/supervision_list.html", {"checks": checks, "state": request.GET.get("state")})
 
 
 @require_GET
@@ -332,3 +358,64 @@ def supervision_close(request, pk):
     else:
         messages.success(request, "督导事项已销号。")
     return redirect("alliances:supervision_list")
+
+
+# --- Membership and projects (county staff) ---------------------------------------------------------------------
+
+@require_GET
+@login_required
+def alliance_members(request, pk):
+    """成员维护: the members (those who rotated away flagged), the secretaries serving here who are not members yet
+    (one click to add, a reason to leave out), and those left out with their reasons."""
+    alliance = alliance_or_404(request.user, pk)
+    access.require(access.may_setup(request.user), "只有县委组织部管理员可以维护联盟成员。")
+    return render(request, "alliances/members.html", {
+        "alliance": alliance, "members": membership.members_with_flags(alliance),
+        "candidates": membership.candidates(alliance, request.user),
+        "left_out": alliance.left_out.select_related("secretary__unit").order_by("secretary__name", "pk")})
+
+
+@require_POST
+@login_required
+def alliance_member_change(request, pk, what):
+    """add / leave_out a serving secretary, remove a member: one service each, then back to the members page."""
+    alliance = alliance_or_404(request.user, pk)
+    access.require(access.may_setup(request.user), "只有县委组织部管理员可以维护联盟成员。")
+    user, done = request.user, None
+    try:
+        if what == "remove":
+            member = get_object_or_404(Member.objects.filter(alliance=alliance), pk=request.POST.get("member") or 0)
+            membership.member_remove(user=user, request=request, member=member, reason=request.POST.get("reason", ""))
+            done = f"已将{member}移出{alliance.name}。"
+        elif what in ("add", "leave_out"):
+            secretary = get_object_or_404(Secretary.objects.for_user(user), pk=request.POST.get("secretary") or 0)
+            if what == "add":
+                membership.member_add_secretary(user=user, request=request, alliance=alliance, secretary=secretary)
+                done = f"已将{secretary.name}加入{alliance.name}。"
+            else:
+                membership.leave_out(user=user, request=request, alliance=alliance, secretary=secretary,
+                                     reason=request.POST.get("reason", ""))
+                done = f"已记录{secretary.name}不纳入{alliance.name}。"
+        else:
+            raise Http404("没有这个操作。")
+    except ValidationError as error:
+        show_errors(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("alliances:alliance_members", pk=alliance.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def alliance_projects(request, pk):
+    """联盟项目: which of the county's projects the alliance runs (as well as their villages)."""
+    alliance = alliance_or_404(request.user, pk)
+    access.require(access.may_setup(request.user), "只有县委组织部管理员可以设定联盟项目。")
+    form = AllianceProjectsForm(request.POST or None, user=request.user, alliance=alliance)
+    if form.is_valid():
+        membership.projects_set(user=request.user, request=request, alliance=alliance,
+                                projects=list(form.cleaned_data["projects"]))
+        messages.success(request, f"{alliance.name}的联盟项目已保存。")
+        return redirect(alliance)
+    return render(request, "includes/object_form.html",
+                  {"form": form, "object": alliance, "verbose_name": "联盟项目"})

@@ -23,6 +23,7 @@ urlpatterns = [
     path("presence/", include("presence.urls")),
     path("worklogs/", include("worklogs.urls")),
     path("alliances/", include("alliances.urls")),
+    path("unit-duty/", include("units.urls")),
     path("", include("reports.urls")),
     path("", include("dashboards.urls")),
 ]

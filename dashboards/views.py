@@ -29,7 +29,7 @@ def home(request):
     if user.role == Role.UNIT_CONTACT:
         unit = DispatchUnit.objects.for_user(user).first()
         if unit:
-            return redirect(unit)
+            return redirect("units:unit_page", unit.pk)
     if user.role in PERSONAL_ROLES:
         return render(request, "dashboards/unlinked.html")
     return redirect("dashboards:county")

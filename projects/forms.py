@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 
 from accounts.forms import ScopedModelForm
+from secretaries.models import DispatchUnit
 from villages.models import Village
 
 from .choices import FundSource, Stage
@@ -26,6 +27,10 @@ def village_label(village):
 
 
 class ProjectForm(ScopedModelForm):
+    fund_unit = forms.ModelChoiceField(
+        label="派出单位资金的出资单位", queryset=DispatchUnit.objects.none(), required=False,
+        help_text="资金来源为“派出单位”时由哪个单位出资；留空则为负责第一书记的派出单位。")
+
     class Meta:
         model = Project
         fields = PROJECT_FIELDS
@@ -36,6 +41,12 @@ class ProjectForm(ScopedModelForm):
         field = self.fields["secretary"]
         field.queryset = field.queryset.select_related("unit")
         field.label_from_instance = lambda s: f"{s.name}（{s.unit.name}）"
+        field.widget.attrs["data-search"] = ""
+        self.fields["fund_unit"].queryset = DispatchUnit.objects.for_user(self.user).order_by("level", "name")
+        self.fields["fund_unit"].widget.attrs["data-search"] = ""
+        if self.instance.pk:
+            current = self.instance.funds.filter(source=FundSource.UNIT).values_list("unit_id", flat=True).first()
+            self.initial.setdefault("fund_unit", current)
 
 
 class SharesForm(forms.Form):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from accounts.scoping import ScopedManager
-from secretaries.models import Secretary
+from secretaries.models import DispatchUnit, Secretary
 from villages.models import Region, Village
 
 from .choices import Colour, FundSource, Kind, Stage
@@ -95,6 +95,9 @@ class ProjectFund(models.Model):
     source = models.CharField("资金来源", max_length=10, choices=FundSource.choices)
     planned = models.DecimalField("计划（万元）", **WAN)
     disbursed = models.DecimalField("已拨付（万元）", default=0, **WAN)
+    # The unit whose money a 派出单位 row is: the unit's page and rating read it from here, never retyped.
+    unit = models.ForeignKey(DispatchUnit, verbose_name="出资单位", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="project_funds")
 
     objects = ProjectPartQuerySet.as_manager()
 
@@ -112,6 +115,10 @@ class ProjectFund(models.Model):
             # or a supplementary grant that has to be entered as a new plan first, or 拨付率 stops meaning much.
             models.CheckConstraint(condition=Q(disbursed__lte=F("planned")), name="project_fund_within_plan",
                                    violation_error_message="已拨付金额不能超过计划金额。"),
+            models.CheckConstraint(condition=Q(source="unit", unit__isnull=False) | (~Q(source="unit")
+                                                                                     & Q(unit__isnull=True)),
+                                   name="project_fund_unit_only_for_unit_source",
+                                   violation_error_message="资金来源为“派出单位”时须指明出资单位，其他来源不填。"),
         ]
 
     def __str__(self):

@@ -86,7 +86,8 @@ def check_stages(stages, today):
 def describe(project):
     """The project's villages, funds and stages as short text, for the audit trail's before and after."""
     shares = "、".join(f"{s.village}{s.share.normalize():f}%" for s in project.shares.select_related("village__region"))
-    funds = "；".join(f"{f.get_source_display()} 计划{f.planned} 拨付{f.disbursed}" for f in project.funds.all())
+    funds = "；".join(f"{f.get_source_display()}{f'（{f.unit}）' if f.unit_id else ''} "
+                     f"计划{f.planned} 拨付{f.disbursed}" for f in project.funds.select_related("unit"))
     stages = "；".join(
         f"{s.get_stage_display()} " + "/".join(f"{getattr(s, name) or ''}" for name in DATE_FIELDS)
         for s in project.stages.all()
@@ -94,10 +95,13 @@ def describe(project):
     return {"实施村": shares, "资金": funds, "阶段（计划始/计划止/实际始/实际止）": stages}
 
 
-def _write_funds(project, funds):
+def _write_funds(project, funds, fund_unit=None):
+    """The 派出单位 row names the unit whose money it is: the one chosen, else the responsible secretary's unit."""
     project.funds.all().delete()
+    unit_id = fund_unit.pk if fund_unit is not None else project.secretary.unit_id
     ProjectFund.objects.bulk_create([
-        ProjectFund(project=project, source=source, planned=planned, disbursed=disbursed)
+        ProjectFund(project=project, source=source, planned=planned, disbursed=disbursed,
+                    unit_id=unit_id if source == FundSource.UNIT else None)
         for source, (planned, disbursed) in funds.items() if planned or disbursed
     ])
 
@@ -113,8 +117,9 @@ def _write_stages(project, stages, fields):
 
 
 @transaction.atomic
-def project_save(*, user, request=None, project=None, fields, shares, funds, stages, today=None):
-    """Create (project=None) or update a project with its villages, funds and all six stages' dates."""
+def project_save(*, user, request=None, project=None, fields, shares, funds, stages, today=None, fund_unit=None):
+    """Create (project=None) or update a project with its villages, funds and all six stages' dates. `fund_unit`:
+    whose money the 派出单位 row is (default: the responsible secretary's unit)."""
     today = today or timezone.localdate()
     check_shares(shares)
     check_funds(funds, fields.get("total_investment"))
@@ -130,7 +135,7 @@ def project_save(*, user, request=None, project=None, fields, shares, funds, sta
     project.save()
     project.shares.all().delete()
     ProjectVillage.objects.bulk_create([ProjectVillage(project=project, village=v, share=s) for v, s in shares])
-    _write_funds(project, funds)
+    _write_funds(project, funds, fund_unit)
     _write_stages(project, stages, DATE_FIELDS)
     after = state(project)
     if creating:

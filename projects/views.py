@@ -53,12 +53,13 @@ class ProjectDetail(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         project, today = self.object, self.today
         rows, today_at = timeline.build(project.stages.all(), today)
-        funds = {f.source: f for f in project.funds.all()}
+        funds = {f.source: f for f in project.funds.select_related("unit")}
         planned, disbursed = sum(f.planned for f in funds.values()), sum(f.disbursed for f in funds.values())
         context.update(
             timeline=rows, today_at=today_at, today=today,
             days_late=timeline.late_days(project.current_planned_end, today),
             shares=project.shares.select_related("village__region__parent"),
+            alliances=project.alliances.for_user(self.request.user),
             funds=[(source, funds.get(source.value)) for source in FundSource],
             funds_total={"planned": planned, "disbursed": disbursed, "rate": reports.rate(disbursed, planned)},
             assets=project.assets.select_related("village__region").prefetch_related("checks"),
@@ -80,9 +81,11 @@ def _edit(request, project):
         "stages": StagesForm(data, initial=StagesForm.initial_for(project) if project else None),
     }
     if data is not None and all([form.is_valid()] + [grid.is_valid() for grid in grids.values()]):
+        fields = dict(form.cleaned_data)
+        fund_unit = fields.pop("fund_unit", None)
         try:
             saved = services.project_save(
-                user=user, request=request, project=project, fields=form.cleaned_data,
+                user=user, request=request, project=project, fields=fields, fund_unit=fund_unit,
                 shares=grids["shares"].shares(), funds=grids["funds"].funds(), stages=grids["stages"].stages())
         except ValidationError as error:
             add_service_error(form, error)

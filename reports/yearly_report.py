@@ -21,6 +21,8 @@ from evaluations.models import Channel, DimensionResult, Grade, Honour, Particip
 from excel.writer import SheetSpec
 from villages.models import Region
 
+from . import unit_report
+
 EXCEL_MAX_ROWS = 1_048_575  # rows below the header on one sheet; 明细 goes on to 明细2, 明细3 … past it
 CHUNK = 2000
 CENT = Decimal("0.01")
@@ -273,8 +275,16 @@ class YearlyReport:
         return self._scores().count() + self._tallies().count()
 
     # The workbook ------------------------------------------------------------------------------------------
+    def unit_sheet(self):
+        """派出单位考核: the year's unit ranking, or a line saying it is not computed yet."""
+        units = unit_report.for_year(self.year, self.user, self.region)
+        if units is None:
+            return SheetSpec(unit_report.SHEET_TITLE, unit_report.HEADERS,
+                             [[f"{self.year}年度派出单位考核尚未计算或尚未锁定。"]])
+        return units.sheet()
+
     def sheets(self, *, detail_count=None):
-        """汇总, 排名, 明细 (split over more sheets past Excel's row limit) as lazily written sheet specs."""
+        """汇总, 排名, 明细 (split past Excel's row limit), 派出单位考核: lazily written sheet specs."""
         summary = self.summary()
         summary_rows = [self.summary_cells(row) for row in summary["rows"]]
         summary_rows += [self.summary_cells(summary["total"]), [], *([note] for note in self.notes())]
@@ -287,6 +297,7 @@ class YearlyReport:
             *(SheetSpec("明细" if part == 0 else f"明细{part + 1}", DETAIL_HEADERS,
                         itertools.islice(details, EXCEL_MAX_ROWS), widths={0: 18, 8: 40})
               for part in range(parts)),
+            self.unit_sheet(),
         ]
 
     @property

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "presence",
     "worklogs",
     "alliances",
+    "units",
     "evaluations",
     "reports",
     "operations",

@@ -101,9 +101,10 @@ def test_reports(world, league, django_assert_num_queries):
                              responsible="x", today=TODAY)
     services.complete(user=world.users.admin, item=item, outcome="好", today=TODAY)
     Activity.objects.create(alliance=league.sub_a, date=datetime.date(2025, 5, 3), topic="例会")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         figures = reports.county_figures(world.users.admin, TODAY)
-    assert figures == {"resources": 1, "cobuilds": 1, "needs_solved": 1, "meetings": 1, "missed_meetings": 1}
+    assert figures == {"resources": 1, "cobuilds": 1, "needs_solved": 1, "meetings": 1, "missed_meetings": 1,
+                       "alliance_projects": 0, "alliance_funds": 0}
     assert reports.sub_alliance_of([world.sec_a.pk, world.sec_b.pk, world.sec_idle.pk]) == {
         world.sec_a.pk: (league.sub_a.pk, "第一分盟"), world.sec_b.pk: (league.sub_b.pk, "第二分盟")}
 

@@ -196,7 +196,7 @@ def workbook(report):
 def test_the_workbook_has_the_three_sheets_with_the_same_rows(world, year):
     report = yearly_report.build(2024, user=world.users.admin)
     book = workbook(report)
-    assert book.sheetnames == ["汇总", "排名", "明细"]
+    assert book.sheetnames == ["汇总", "排名", "明细", "派出单位考核"]
     ranked = list(book["排名"].iter_rows(values_only=True))
     assert ranked[0] == report.ranking_headers()
     assert ranked[1][:5] == ("张伟", "县财政局", "胡集镇", "王庄村", "县派") and ranked[1][14] == 85.71
@@ -219,7 +219,7 @@ def test_the_workbook_neutralises_formulas_and_holds_no_id_numbers(world, year):
 def test_the_details_go_on_to_a_second_sheet_past_the_row_limit(world, year, monkeypatch):
     monkeypatch.setattr(yearly_report, "EXCEL_MAX_ROWS", 100)
     book = workbook(yearly_report.build(2024, user=world.users.admin))
-    assert book.sheetnames == ["汇总", "排名", "明细", "明细2"]
+    assert book.sheetnames == ["汇总", "排名", "明细", "明细2", "派出单位考核"]
     assert (book["明细"].max_row, book["明细2"].max_row) == (101, 21)
 
 
@@ -272,7 +272,7 @@ def test_the_download_is_the_workbook(world, year, login):
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames == ["汇总", "排名", "明细"]
+    assert book.sheetnames == ["汇总", "排名", "明细", "派出单位考核"]
     assert book["明细"].max_row == 1 + 120 - 35  # the leader does not see the unpublished Q2
 
 
@@ -298,7 +298,7 @@ def test_the_command_writes_the_report(world, year, tmp_path):
     stdout = io.StringIO()
     call_command("export_report", "--year", "2024", "--out", str(out), stdout=stdout)
     assert "参评 7 人，评分明细 85 条" in stdout.getvalue()  # no --user: published periods only
-    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "排名", "明细"]
+    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "排名", "明细", "派出单位考核"]
     assert [p.name for p in tmp_path.iterdir()] == ["报告.xlsx"]
 
 
