@@ -11,7 +11,7 @@ the database is back, the very first request of every worker succeeds (CONN_HEAL
 Slow (migrates a database, starts gunicorn): runs when RUN_SERVER_FAULTS=1 (scripts/faults sets it).
 """
 
-import http.cookiejar
+import http.cookies
 import json
 import os
 import re
@@ -55,22 +55,29 @@ def let_back():
 
 
 class Browser:
+    """Just enough of a browser behind nginx: cookies (Secure ones too: nginx terminates HTTPS), and the headers
+    nginx adds."""
+
     def __init__(self):
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                                  NoRedirect())
+        self.cookies = {}
+        self.opener = urllib.request.build_opener(NoRedirect())
 
     def request(self, path, data=None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        headers = {"Referer": BASE + path}
+        headers = {"Referer": f"https://127.0.0.1:{PORT}{path}", "X-Forwarded-Proto": "https",
+                   "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
         try:
-            with self.opener.open(urllib.request.Request(BASE + path, body, headers), timeout=30) as response:
-                return response.status, response.read().decode()
+            response = self.opener.open(urllib.request.Request(BASE + path, body, headers), timeout=30)
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+            response = error
+        with response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                cookie = http.cookies.SimpleCookie(header)
+                self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
+            return response.status, response.read().decode()
 
     def csrf(self):
-        return next(cookie.value for cookie in self.jar if cookie.name == "csrftoken")
+        return self.cookies["csrftoken"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
