@@ -148,3 +148,9 @@ def test_production_sets_a_statement_timeout_and_json_logs():
     options, formatter, health_checks, storage = json.loads(done.stdout)
     assert options["options"] == "-c statement_timeout=25000" and options["connect_timeout"] == 5
     assert formatter == "json" and health_checks is True and storage == "operations.storage.SafeFileSystemStorage"
+
+
+def test_a_wrong_method_is_a_chinese_405_that_keeps_the_allow_header(world, login):
+    response = login(world.users.admin).get(reverse("presence:round_draw"))
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    assert "访问方式不对" in response.content.decode()
