@@ -22,13 +22,14 @@ DEFAULT_REASONS = {
     400: "请求的内容不完整或格式不对。",
     403: "您的账号没有权限查看或办理这一项。",
     404: "您要找的页面或记录不存在，或者不在您的管辖范围内。",
+    405: "这个地址不能这样打开：它只接受页面上的按钮提交，不能直接在地址栏访问或刷新。",
     409: "保存时与他人同时提交的修改发生冲突，这次没有保存任何内容。",
     500: "系统处理这个请求时出了错，没有保存任何内容。",
     503: "数据库暂时连不上（可能正在重启或维护），这次操作没有完成。",
     507: "服务器的文件存储空间已满或暂时不可写，文件没有保存，其他内容也未保存。",
 }
-TITLES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 409: "保存冲突", 500: "系统出错", 503: UNAVAILABLE,
-          507: "文件无法保存"}
+TITLES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 405: "访问方式不对", 409: "保存冲突", 500: "系统出错",
+          503: UNAVAILABLE, 507: "文件无法保存"}
 
 
 def reason_for_users(exc):
@@ -81,6 +82,10 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render_error(request, 404, reason=reason_for_users(exception))
+
+
+def method_not_allowed(request):
+    return render_error(request, 405, template="errors/layout.html")
 
 
 def conflict(request):

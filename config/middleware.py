@@ -105,6 +105,10 @@ class ErrorPageMiddleware:
         if (settings.DEBUG and response.status_code == 404 and not getattr(response, "chinese_page", False)
                 and response.get("Content-Type", "").startswith("text/html")):
             return errors.page_not_found(request, None)  # the technical 404 of an unknown URL
+        if response.status_code == 405 and not response.content:  # require_POST & co. answer with an empty body
+            page = errors.method_not_allowed(request)
+            page["Allow"] = response.get("Allow", "")
+            return page
         return response
 
     def process_exception(self, request, exc):

@@ -33,9 +33,10 @@ STORAGES = {
 }
 
 # --- Operations (helper "ops"): statement timeout and JSON logs ---------------------------------------------------
-# No query may run longer than DB_STATEMENT_TIMEOUT seconds (default: gunicorn's timeout); 0 switches it off (set it
-# for the task worker and long management commands, see deploy/).
-_statement_timeout = int(os.environ.get("DB_STATEMENT_TIMEOUT", "30"))
+# No query may run longer than DB_STATEMENT_TIMEOUT seconds (default 25: less than gunicorn's 30 s timeout, so the
+# database cancels the statement and the user gets a message before gunicorn kills the worker); 0 switches it off
+# (the task worker, backups and long management commands, see deploy/systemd).
+_statement_timeout = int(os.environ.get("DB_STATEMENT_TIMEOUT", "25"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _statement_timeout:  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={_statement_timeout * 1000}"  # noqa: F405
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405

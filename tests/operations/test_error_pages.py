@@ -130,3 +130,27 @@ def test_healthz_is_degraded_but_200_when_only_the_cache_fails(client, db, monke
     response = client.get(reverse("healthz"))
     assert response.status_code == 200 and response.json()["status"] == "degraded"
     assert client.get(reverse("healthz") + "?strict=1").status_code == 503
+
+
+def test_production_sets_a_statement_timeout_and_json_logs():
+    import subprocess
+    import sys
+
+    from django.conf import settings as live
+
+    code = ("from django.conf import settings as s; import json; "
+            "print(json.dumps([s.DATABASES['default'].get('OPTIONS', {}), s.LOGGING['handlers']['console']"
+            "['formatter'], s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.STORAGES['default']['BACKEND']]))")
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "k" * 60,
+           "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=live.BASE_DIR,
+                          env=env, capture_output=True, text=True, timeout=60)
+    options, formatter, health_checks, storage = json.loads(done.stdout)
+    assert options["options"] == "-c statement_timeout=25000" and options["connect_timeout"] == 5
+    assert formatter == "json" and health_checks is True and storage == "operations.storage.SafeFileSystemStorage"
+
+
+def test_a_wrong_method_is_a_chinese_405_that_keeps_the_allow_header(world, login):
+    response = login(world.users.admin).get(reverse("presence:round_draw"))
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    assert "访问方式不对" in response.content.decode()
