@@ -163,6 +163,8 @@ IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))
 IMPORT_PARSE_ISOLATED = env_bool("IMPORT_PARSE_ISOLATED", True)
 IMPORT_PARSE_MAX_MB = int(os.environ.get("IMPORT_PARSE_MAX_MB", "512"))
 IMPORT_PARSE_SECONDS = int(os.environ.get("IMPORT_PARSE_SECONDS", "20"))
+# The admin's imports keep their upload between preview and confirmation in the database, like the others.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "excel.admin_import.DatabaseTmpStorage"
 # Django's own request-body cap must let an allowed upload through (the importer gives the clear message).
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
