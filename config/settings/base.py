@@ -156,7 +156,7 @@ FILTERS_EMPTY_CHOICE_LABEL = "全部"
 
 # Imports: limits on what may be uploaded, and how long a previewed file waits for confirmation.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))  # measured: see docs/readme/files.md
 IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))
 # Imports (files helper): every upload is read in a child process that may use this much more memory and time
 # (excel.sandbox); a file that needs more is refused, never a dead worker. Off only for debugging.
