@@ -12,6 +12,7 @@ Shared by villages/resources.py (villages) and secretaries/resources.py (dispatc
 """
 
 import io
+import uuid
 
 import tablib
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
 from django.db import DatabaseError
 from django.db.models import Q
 from django.shortcuts import redirect
-from import_export import resources, widgets
+from import_export import resources, tmp_storages, widgets
 from import_export.admin import ImportExportMixin
 from import_export.fields import Field
 from import_export.formats import base_formats
@@ -93,6 +94,32 @@ class XlsxExport(base_formats.Format):
         out = io.BytesIO()
         write_workbook(out, [SheetSpec(dataset.title or "导出", dataset.headers, dataset)])
         return out.getvalue()
+
+
+class DatabaseTmpStorage(tmp_storages.BaseStorage):
+    """Where django-import-export keeps an upload between its preview and its confirmation: the database, which
+    every app server reaches (its default, a temporary folder, is one server's disk)."""
+
+    def save(self, data):
+        from .models import AdminUpload
+
+        self.name = self.name or uuid.uuid4().hex
+        AdminUpload.objects.update_or_create(name=self.name, defaults={
+            "data": data.encode(self.encoding or "utf-8") if isinstance(data, str) else data})
+
+    def read(self):
+        from .models import AdminUpload
+
+        upload = AdminUpload.objects.filter(name=self.name).first()
+        if upload is None:
+            raise FileRejected("上传的文件已不在服务器上（可能已过期被清理），请重新上传。")
+        data = bytes(upload.data)
+        return data if "b" in self.read_mode else data.decode(self.encoding or "utf-8")
+
+    def remove(self):
+        from .models import AdminUpload
+
+        AdminUpload.objects.filter(name=self.name).delete()
 
 
 # --- Cells -----------------------------------------------------------------------------------------------------

@@ -90,3 +90,19 @@ class ImportUpload(models.Model):
 
     def __str__(self):
         return f"{self.record.file_name}（{len(self.data)} 字节）"
+
+
+class AdminUpload(models.Model):
+    """A file uploaded to an admin import (django-import-export) between its preview and its confirmation, in the
+    database for the same reason as ImportUpload. Deleted on confirmation, or by purge_imports after a day."""
+
+    name = models.CharField("名称", max_length=64, unique=True)
+    data = models.BinaryField("文件内容")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "后台导入的上传文件"
+        verbose_name_plural = "后台导入的上传文件"
+
+    def __str__(self):
+        return self.name

@@ -74,7 +74,7 @@ def read_table(
     filename: str,
     columns: Sequence[Column],
     *,
-    max_rows: int = 200_000,
+    max_rows: int = 50_000,
     max_bytes: int = 10 * MB,
 ) -> Table:
     """Read the first visible sheet of an xlsx, xls or ods file, or a CSV file, into a Table."""

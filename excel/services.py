@@ -10,18 +10,20 @@
 - import_confirm(import_id=…, user_id=…) is a plain idempotent function: run it again and it does nothing.
 """
 
+import datetime
 import logging
 import re
 import time
 import zlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 
-from .models import ImportRecord, ImportUpload
+from .models import AdminUpload, ImportRecord, ImportUpload
 from .pipeline import Plan, Problem, retryable, sha256
 from .registry import IMPORTERS
 
@@ -217,6 +219,7 @@ def import_purge(*, now=None):
     """Delete the uploads of expired imports and the personal data of their previews (sample rows go, ID numbers
     in messages are masked). → how many records were purged. Run by `manage.py purge_imports` and on upload."""
     now = now or timezone.now()
+    AdminUpload.objects.filter(created_at__lte=now - datetime.timedelta(hours=settings.IMPORT_PENDING_HOURS)).delete()
     purged = 0
     for pk in ImportRecord.objects.filter(expires_at__lte=now, purged_at__isnull=True).values_list("pk", flat=True):
         with transaction.atomic():

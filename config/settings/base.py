@@ -158,13 +158,15 @@ FILTERS_EMPTY_CHOICE_LABEL = "全部"
 
 # Imports: limits on what may be uploaded, and how long a previewed file waits for confirmation.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))  # measured: see docs/readme/files.md
 IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))
 # Imports (files helper): every upload is read in a child process that may use this much more memory and time
 # (excel.sandbox); a file that needs more is refused, never a dead worker. Off only for debugging.
 IMPORT_PARSE_ISOLATED = env_bool("IMPORT_PARSE_ISOLATED", True)
 IMPORT_PARSE_MAX_MB = int(os.environ.get("IMPORT_PARSE_MAX_MB", "512"))
 IMPORT_PARSE_SECONDS = int(os.environ.get("IMPORT_PARSE_SECONDS", "20"))
+# The admin's imports keep their upload between preview and confirmation in the database, like the others.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "excel.admin_import.DatabaseTmpStorage"
 # Django's own request-body cap must let an allowed upload through (the importer gives the clear message).
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024

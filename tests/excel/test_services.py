@@ -160,3 +160,12 @@ def test_mask_numbers_keeps_the_birthplace_code_only():
     assert services.mask_numbers("身份证号370828198503141236与第 3 行重复") == "身份证号370828************与第 3 行重复"
     assert services.mask_numbers("37082819880520006X") == "370828************"
     assert services.mask_numbers("13905370000 与 2024") == "13905370000 与 2024"
+
+
+def test_the_preview_page_runs_a_fixed_number_of_queries_whatever_the_problems(world, login,
+                                                                                django_assert_max_num_queries):
+    client = login(world.users.admin)
+    record = preview(client, [person(f"孙丽{i}", "370828198503141237") for i in range(120)])  # 120 bad numbers
+    assert len(record.problems) >= 120
+    with django_assert_max_num_queries(12):
+        assert client.get(record.get_absolute_url()).status_code == 200
