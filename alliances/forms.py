@@ -98,9 +98,12 @@ class MemberForm(forms.ModelForm):
 
     def __init__(self, *args, user, alliance, **kwargs):
         super().__init__(*args, instance=Member(alliance=alliance), **kwargs)
-        self.fields["secretary"].queryset = Secretary.objects.for_user(user)
+        self.fields["secretary"].queryset = Secretary.objects.for_user(user).select_related("unit")
+        self.fields["secretary"].label_from_instance = lambda s: f"{s.name}（{s.unit.name}）"
         self.fields["team"].queryset = WorkTeam.objects.for_user(user)
         self.fields["unit"].queryset = DispatchUnit.objects.for_user(user)
+        for name in ("secretary", "team", "unit"):
+            self.fields[name].widget.attrs["data-search"] = ""
 
 
 class ExpertGroupForm(forms.ModelForm):

@@ -67,8 +67,8 @@ def ensure_demo_alliances(county, accounts, *, seed, today, log):
         people = [a for t in towns for a in by_town.get(t.pk, [])]
         if not towns or not people:
             continue
-        sub = Alliance.objects.create(kind="sub", name=f"第{numerals[index]}分盟", parent=master, region=county,
-                                      founded=founded, convener=people[0].secretary)
+        sub = Alliance.objects.create(kind="sub", name=f"第{numerals[index]}分盟", number=index + 1, parent=master,
+                                      region=county, founded=founded, convener=people[0].secretary)
         sub.townships.set(towns)
         sub.people = people
         Member.objects.bulk_create([Member(alliance=sub, kind="secretary", secretary=a.secretary)
@@ -165,3 +165,25 @@ def ensure_demo_alliances(county, accounts, *, seed, today, log):
                                         date=month.replace(day=25), topic="半年述职评议暨擂台比武")
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     log(f"第一书记联盟：{len(alliances) + 1} 个联盟，{len(needs)} 项需求，{len(resources)} 项资源，20 个共建项目。")
+
+
+def ensure_demo_membership(county, *, log):
+    """Membership kept current: in 第一分盟 one serving secretary left out with a reason, and (when the roster has a
+    rotation) a member who rotated away, so both show on the members page."""
+    from alliances.models import LeftOut
+
+    sub = Alliance.objects.filter(region=county, name="第一分盟").first()
+    if sub is None or LeftOut.objects.filter(alliance=sub).exists():
+        return
+    members = Member.objects.filter(alliance=sub, kind="secretary").values("secretary_id")
+    waiting = (Assignment.objects.active_first_secretaries().filter(village__region__parent__in=sub.townships.all())
+               .exclude(secretary__in=members).select_related("secretary").order_by("pk").first())
+    if waiting is not None:
+        LeftOut.objects.create(alliance=sub, secretary=waiting.secretary,
+                               reason="已加入第一书记香瓜联盟，按产业参加活动，不重复纳入分盟")
+    moved = (Assignment.objects.filter(village__region__parent__in=sub.townships.all())
+             .exclude(status="active").exclude(secretary__in=members)
+             .filter(secretary__assignments__status="active").select_related("secretary").order_by("pk").first())
+    if moved is not None:
+        Member.objects.get_or_create(alliance=sub, kind="secretary", secretary=moved.secretary)
+    log("联盟成员：第一分盟记录不纳入 1 人" + ("，已轮换离开的成员 1 人。" if moved else "。"))

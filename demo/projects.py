@@ -210,3 +210,51 @@ class DemoProjects:
                 finding, fixed = rng.choice(FINDINGS)
                 services.upkeep_create(user=self.admin, asset=asset, today=self.today, date=day,
                                        inspector=person_name(rng, rng.random() < 0.7), finding=finding, fixed=fixed)
+
+
+# 金乡: "金乡县第一书记联盟共整合3200万元各类帮扶资金，谋划建设7个优质产业项目 … 创造就业岗位400余个".
+# (name, planned 万元 by source, jobs, which alliance runs it: 0 香瓜联盟, 1 羊肚菌联盟, 2 第一分盟)
+ALLIANCE_PROJECTS = [
+    ("第一书记香瓜联盟标准化种植示范园", {"province": 420, "county": 160, "unit": 70}, 85, 0),
+    ("第一书记香瓜联盟冷链分拣中心", {"city": 300, "county": 150, "social": 70}, 62, 0),
+    ("第一书记香瓜联盟电商直播基地", {"county": 280, "unit": 50, "social": 70}, 48, 0),
+    ("第一书记羊肚菌联盟菌种繁育中心", {"province": 350, "county": 120, "unit": 30}, 56, 1),
+    ("第一书记羊肚菌联盟出菇大棚集群", {"city": 260, "county": 150, "social": 40}, 70, 1),
+    ("第一分盟大蒜精深加工车间", {"county": 300, "unit": 60, "social": 40}, 52, 2),
+    ("第一分盟稻虾共养示范基地", {"county": 220, "unit": 40, "social": 20}, 33, 2),
+]
+
+
+def ensure_demo_alliance_projects(county, accounts, *, seed, today, log):
+    """The seven projects the 总盟's alliances run, 3,200 万元 together, linked to 香瓜联盟, 羊肚菌联盟 and 第一分盟."""
+    from alliances.models import Alliance  # demo data only: the product's projects never import alliances
+
+    admin = next((user for user, _ in accounts if user.role == Role.COUNTY_ADMIN), None)
+    runners = [Alliance.objects.filter(region=county, name=name).first()
+               for name in ("香瓜联盟", "羊肚菌联盟", "第一分盟")]
+    if admin is None or None in runners or Alliance.projects.through.objects.filter(
+            alliance__region=county).exists():
+        return
+    rng = random.Random(f"{seed}:{county.pk}:alliance-projects")
+    demo = DemoProjects(rng, admin, today)
+    for name, money, jobs, runner in ALLIANCE_PROJECTS:
+        alliance = runners[runner]
+        people = list(Assignment.objects.active_first_secretaries()
+                      .filter(secretary__alliance_memberships__alliance=alliance)
+                      .select_related("secretary", "village__region__parent").order_by("pk"))
+        if not people:
+            continue
+        assignment = people[len(alliance.projects.all()) % len(people)]
+        funds = {source: (Decimal(amount), (Decimal(amount) * Decimal("0.6")).quantize(WAN))
+                 for source, amount in money.items()}
+        total = sum(Decimal(amount) for amount in money.values()) + Decimal(rng.randint(20, 80))
+        stages = demo.stages(rng.randint(2, 4), rng.randint(-30, 0))
+        project = services.project_save(
+            user=admin, today=today, stages=stages, shares=[(assignment.village, Decimal(100))], funds=funds,
+            fields={"name": name, "kind": Kind.INDUSTRY, "year": today.year, "secretary": assignment.secretary,
+                    "total_investment": total, "expected_income": (total * Decimal("0.08")).quantize(WAN),
+                    "jobs": jobs, "beneficiaries": jobs * 6,
+                    "description": f"{alliance.name}统筹各方帮扶资源，打破镇域界限，"
+                                   "“党支部+合作社+农户”经营，联农带农。"})
+        alliance.projects.add(project)
+    log(f"联盟项目：{len(ALLIANCE_PROJECTS)}个，计划资金合计3200万元。")

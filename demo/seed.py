@@ -47,6 +47,7 @@ from .presence import ensure_demo_presence
 from .projects import ensure_demo_projects
 from .tasks import ensure_demo_tasks
 from .text import table
+from .units import ensure_demo_units
 from .users import ensure_demo_users, home_county
 from .worklogs import ensure_demo_worklogs
 
@@ -194,6 +195,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         ensure_demo_presence(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_worklogs(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_alliances(county, accounts, seed=seed, today=today, log=log)
+        ensure_demo_units(county, accounts, seed=seed, today=today, log=log)
     after = counts()
     elapsed = time.perf_counter() - started
     log(f"演示账号 {len(accounts)} 个已就绪（所在县：{county}），用 demo_logins 查看。")

@@ -45,11 +45,8 @@ class UnitActionForm(forms.ModelForm):
         if units.count() == 1:
             self.initial.setdefault("unit", units.first().pk)
         self.initial.setdefault("date", timezone.localdate())
+        # A unit contact's villages are those where their unit's people serve or served (Village.for_user).
         villages = Village.objects.for_user(user).select_related("region__parent").order_by("region__path")
-        if not is_staff(user):
-            # A unit contact picks among the villages where their unit's people serve or served.
-            villages = Village.objects.filter(assignments__secretary__unit__in=units).distinct() \
-                .select_related("region__parent").order_by("region__path")
         self.fields["villages"].queryset = villages
         self.fields["villages"].label_from_instance = village_label
         people = Secretary.objects.for_user(user).select_related("unit").order_by("name", "pk")

@@ -72,7 +72,9 @@ class UnitAction(models.Model):
 
     objects = ScopedManager()
 
+    # Kept by the county: its township officials read the county's actions as they read its units.
     scope_field = "region"
+    scope_includes_ancestors = True
     scope_personal = {Role.UNIT_CONTACT: "unit__contacts", Role.SECRETARY: "secretaries__user"}
 
     class Meta:
@@ -105,6 +107,7 @@ class UnitTarget(models.Model):
     objects = ScopedManager()
 
     scope_field = "region"
+    scope_includes_ancestors = True
     scope_personal = {Role.UNIT_CONTACT: "unit__contacts"}
 
     class Meta:
@@ -171,6 +174,7 @@ class Rating(models.Model):
     objects = ScopedManager()
 
     scope_field = "region"
+    scope_includes_ancestors = True  # township officials read their county's (locked) ranking
 
     class Meta:
         verbose_name = "派出单位年度考核"
@@ -209,6 +213,7 @@ class RatingResult(models.Model):
     objects = ScopedManager()
 
     scope_field = "rating__region"
+    scope_includes_ancestors = True
     scope_personal = {Role.UNIT_CONTACT: "unit__contacts"}
 
     class Meta:

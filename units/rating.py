@@ -57,10 +57,10 @@ RATIO = Least(Value(1.0), Cast(F("done"), FloatField()) / Cast(F("count"), Float
 
 
 def serving(region, year):
-    """Assignments in the county's villages that overlap the year."""
+    """Assignments in the county's villages that overlap the year (one still 在岗 past its planned end counts)."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     return Assignment.objects.filter(village__region__path__startswith=region.path, start_date__lte=last).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=first))
+        Q(end_date__isnull=True) | Q(end_date__gte=first) | Q(status=Assignment.Status.ACTIVE))
 
 
 def actions_of(region, year):

@@ -94,3 +94,26 @@ def test_entry_and_import_buttons_only_for_whoever_may_use_them(world, league, l
     html = login(world.users.town_a).get(reverse(page)).content.decode()
     assert ">导入<" not in html
     assert ("登记需求" in html) == (page == "alliances:need_list")
+
+
+def test_the_members_page_runs_a_fixed_number_of_queries(world, league, login, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.users.admin)
+    url = reverse("alliances:alliance_members", args=[league.sub_a.pk])
+
+    def grow(n):
+        for _ in range(n):
+            person = f.secretary(world.county, f.unit(world.county))
+            f.assign(person, f.village(world.town_a), world.batch)
+            Member.objects.create(alliance=league.sub_a, kind="secretary", secretary=person)
+            waiting = f.secretary(world.county, world.unit)
+            f.assign(waiting, f.village(world.town_a), world.batch)
+
+    grow(1)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    grow(5)
+    with django_assert_max_num_queries(len(small)):
+        assert client.get(url).status_code == 200

@@ -80,3 +80,20 @@ def test_the_alliance_list_shows_project_totals_in_fixed_queries(world, league, 
     with django_assert_max_num_queries(12):
         page = client.get(reverse("alliances:alliance_list")).content.decode()
     assert "3200" in page
+
+
+def test_the_alliance_page_runs_a_fixed_number_of_queries(world, league, login, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.users.admin)
+    url = reverse("alliances:alliance_detail", args=[league.master.pk])
+    league.sub_a.projects.add(make_project(world, name="项目0"))
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for n in range(1, 6):
+        league.sub_b.projects.add(make_project(world, name=f"项目{n}", villages=[world.village_b],
+                                               secretary=world.sec_b))
+    with django_assert_max_num_queries(len(small)):
+        page = client.get(url).content.decode()
+    assert "实施项目<b>6</b>个" in page

@@ -185,3 +185,14 @@ def test_unit_pages_run_a_fixed_number_of_queries(world, login, targets, name, d
     grow(world, 6)
     with django_assert_max_num_queries(len(small)):
         assert client.get(reverse(name, args=args)).status_code == 200
+
+
+def test_a_township_official_reads_the_countys_locked_ranking_and_exports_it(world, login):
+    admin = world.users.admin
+    rating = services.rating_create(user=admin, region=world.county, year=TODAY.year)
+    services.rating_compute(user=admin, rating=rating)
+    services.rating_lock(user=admin, rating=rating)
+    client = login(world.users.town_a)
+    assert "县农业农村局" in client.get(reverse("units:ranking")).content.decode()
+    assert client.get(reverse("units:ranking_export")).status_code == 200
+    assert login(world.users.admin_ls).get(reverse("units:ranking")).content.decode().count("县农业农村局") == 0
