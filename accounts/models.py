@@ -57,6 +57,15 @@ class User(AbstractUser):
         return self.is_county_admin
 
 
+# The role an audit row records: one of the five, or a superuser (whose role field means nothing).
+SUPERUSER = "superuser"
+ACTOR_ROLES = [*Role.choices, (SUPERUSER, "超级管理员")]
+
+
+def actor_role(user):
+    return SUPERUSER if user.is_superuser else user.role
+
+
 class AuditLog(models.Model):
     """One create, update or delete of a record that holds personal data."""
 
@@ -64,9 +73,17 @@ class AuditLog(models.Model):
         CREATE = "create", "新增"
         UPDATE = "update", "修改"
         DELETE = "delete", "删除"
+        VIEW = "view", "查看完整信息"
+        EXPORT = "export", "导出"
 
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    user = models.ForeignKey(User, verbose_name="操作人", on_delete=models.SET_NULL, null=True, related_name="+")
+    # PROTECT: an account that has acted is deactivated, never deleted (see accounts.services.user_delete).
+    user = models.ForeignKey(User, verbose_name="操作人", on_delete=models.PROTECT, null=True, related_name="+")
+    # Who acted, as they were called when they acted: the row still names them if the account changes.
+    # Filled on every insert, bulk or not, by a database trigger (migration 0003) as well as by audit.record().
+    username = models.CharField("操作人用户名", max_length=150, blank=True, default="", db_default="")
+    user_role = models.CharField("操作人角色", max_length=20, choices=ACTOR_ROLES, blank=True, default="",
+                                 db_default="")
     ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
@@ -74,7 +91,7 @@ class AuditLog(models.Model):
     object_repr = models.CharField("对象", max_length=200)
     changes = models.JSONField("变更内容", default=dict, blank=True)
     region = models.ForeignKey(
-        "villages.Region", verbose_name="所属区域", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "villages.Region", verbose_name="所属区域", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     objects = ScopedManager()
@@ -88,4 +105,12 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.object_repr}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def actor(self):
+        """The acting user as the row recorded them (user name and role), or 系统 for the shell."""
+        if not self.username:
+            return "系统"
+        role = self.get_user_role_display()
+        return f"{self.username}（{role}）" if role else self.username
