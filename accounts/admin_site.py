@@ -9,6 +9,7 @@ from django.urls import path
 
 from . import audit
 from .models import AuditLog
+from .otp import is_verified, needs_second_factor
 from .roles import Role
 
 
@@ -20,7 +21,10 @@ class CountyAdminSite(admin.AdminSite):
     def has_permission(self, request):
         # County staff maintain data here; township officials may look (and edit their villages).
         user = request.user
-        return user.is_active and user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)
+        if not (user.is_active and user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)):
+            return False
+        # Behind the same second factor as the rest of the site (the middleware sends them to enter it).
+        return is_verified(user) or not needs_second_factor(user)
 
     def get_urls(self):
         # Django's "view on site" redirect (/admin/r/<type>/<id>/) looks objects up unscoped: scope it.

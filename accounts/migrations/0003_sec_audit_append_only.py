@@ -1,8 +1,8 @@
 """Audit rows name their actor forever and, on PostgreSQL, can be neither edited nor deleted.
 
 1. Old rows get the acting user's user name and role (data migration).
-2. Every insert fills them from the user row when the writer left them empty (bulk writes, COPY): a trigger, on
-   PostgreSQL (BEFORE INSERT) and SQLite (AFTER INSERT).
+2. On PostgreSQL every insert fills them from the user row when the writer left them empty (COPY, raw SQL): a
+   BEFORE INSERT trigger. Elsewhere AuditLog.save() and AuditLogManager.bulk_create() fill them.
 3. PostgreSQL only: UPDATE is always refused; DELETE only inside `manage.py purge_audit`'s transaction (it sets
    `dyfs.audit_purge` with SET LOCAL) and only for rows older than 180 days.
 """
@@ -52,35 +52,17 @@ DROP TRIGGER IF EXISTS accounts_auditlog_fill_actor ON accounts_auditlog;
 DROP FUNCTION IF EXISTS accounts_auditlog_fill_actor();
 """
 
-SQLITE_SQL = """
-CREATE TRIGGER accounts_auditlog_fill_actor AFTER INSERT ON accounts_auditlog
-WHEN NEW.user_id IS NOT NULL AND NEW.username = ''
-BEGIN
-  UPDATE accounts_auditlog SET
-    username = (SELECT username FROM accounts_user WHERE id = NEW.user_id),
-    user_role = (SELECT CASE WHEN is_superuser THEN 'superuser' ELSE role END FROM accounts_user WHERE id = NEW.user_id)
-  WHERE id = NEW.id;
-END;
-"""
-
-SQLITE_REVERSE = "DROP TRIGGER IF EXISTS accounts_auditlog_fill_actor;"
-
-
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     schema_editor.execute(FILL_SQL)
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_SQL)
-    elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_SQL)
 
 
 def backwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_REVERSE)
-    elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_REVERSE)
 
 
 class Migration(migrations.Migration):

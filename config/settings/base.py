@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "import_export",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "villages",
     "excel",
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware must come last: it turns a lockout into the lockout page.
@@ -113,6 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.CharacterKindsValidator", "OPTIONS": {"min_kinds": 3}},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:home"
@@ -206,3 +212,9 @@ PRESENCE_DEFAULT_RATE = float(os.environ.get("PRESENCE_DEFAULT_RATE", "0.2"))
 # --- Security (helper "sec"): audit retention, second factor, password ageing, proxies, headers ---
 # Audit rows younger than this are never deleted (manage.py purge_audit refuses; on PostgreSQL so does a trigger).
 AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("AUDIT_RETENTION_DAYS", "180")))
+# Passwords expire after this many days (0: never); a new one may not repeat the last PASSWORD_HISTORY_COUNT.
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
+PASSWORD_HISTORY_COUNT = int(os.environ.get("PASSWORD_HISTORY_COUNT", "5"))
+# Second factor (TOTP, django-otp): the issuer name shown in the phone's authenticator app.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "第一书记管理系统")
+RECOVERY_CODE_COUNT = 10

@@ -1,0 +1,56 @@
+"""Before a logged-in user reaches any page: the second factor, then a password change when one is due."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from .otp import is_verified, needs_second_factor
+
+
+def password_change_due(user):
+    """An initial password (set by an administrator) or one older than PASSWORD_MAX_AGE_DAYS must be changed."""
+    if user.must_change_password:
+        return "您的账号使用的是初始密码，请先设置自己的新密码。"
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    changed = user.password_changed_at
+    if days and changed and user.has_usable_password() and timezone.now() - changed > datetime.timedelta(days=days):
+        return f"您的密码已使用超过 {days} 天，请修改密码后继续。"
+    return None
+
+
+class SecondFactorMiddleware:
+    """Send a user who still owes the second factor (or a new password) to the page that collects it.
+
+    Only pages that let them get there stay open: the second-factor pages, the password change, logging out,
+    static files and the health check.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not self.always_open(request.path):
+            if needs_second_factor(user) and not is_verified(user):
+                if not request.path.startswith(reverse("accounts:otp_verify")):  # setup lives under it too
+                    target = "accounts:otp_verify" if user.otp_enabled else "accounts:otp_setup"
+                    return self.send(request, target)
+            elif password_change_due(user) and request.path != reverse("password_change"):
+                return self.send(request, "password_change")
+        return self.get_response(request)
+
+    @staticmethod
+    def always_open(path):
+        return (path.startswith(("/" + settings.STATIC_URL.lstrip("/"), "/" + settings.MEDIA_URL.lstrip("/")))
+                or path in (reverse("logout"), reverse("login"), reverse("healthz")))
+
+    @staticmethod
+    def send(request, target):
+        url = reverse(target)
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
