@@ -36,6 +36,11 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         # County staff manage their county's accounts, never a superuser's (no password resets from below).
         return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # the password typed here is an initial one: changed at first login
+        super().save_model(request, obj, form, change)
+
     def get_urls(self):
         own = [path("<path:object_id>/deactivate/", self.admin_site.admin_view(self.deactivate_view),
                     name="accounts_user_deactivate")]

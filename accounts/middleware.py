@@ -1,14 +1,20 @@
 """Before a logged-in user reaches any page: the second factor, then a password change when one is due."""
 
 import datetime
+import logging
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from .checks import XFF_SEEN_KEY
 from .otp import is_verified, needs_second_factor
+
+logger = logging.getLogger(__name__)
 
 
 def password_change_due(user):
@@ -54,3 +60,23 @@ class SecondFactorMiddleware:
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
+
+
+class ForwardedForWatch:
+    """Note (at most once a minute per process) that a request carried X-Forwarded-For while PROXY_COUNT is 0."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.noted_at = 0.0
+
+    def __call__(self, request):
+        if not settings.PROXY_COUNT and "HTTP_X_FORWARDED_FOR" in request.META:
+            now = time.monotonic()
+            if now - self.noted_at > 60:
+                self.noted_at = now
+                note = {"at": f"{timezone.localtime():%Y-%m-%d %H:%M}", "remote": request.META.get("REMOTE_ADDR")}
+                try:
+                    cache.set(XFF_SEEN_KEY, note, timeout=30 * 24 * 3600)
+                except Exception:  # a cache outage must not take the page down
+                    logger.warning("could not record X-Forwarded-For sighting in the cache", exc_info=True)
+        return self.get_response(request)

@@ -2,6 +2,7 @@
 
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +26,8 @@ def user_set_active(*, actor, user, active, request=None):
         return user
     user.is_active = active
     user.save(update_fields=["is_active"])
+    if active:
+        axes_reset(username=user.username)
     audit.record(user=actor, request=request, action=AuditLog.Action.UPDATE, obj=user,
                  changes={"is_active": [not active, active]})
     return user
@@ -85,7 +88,8 @@ def user_reset_password(*, actor, user, request=None):
         raise ValidationError("您不能重置该账号的密码。")
     password = _with_initial_password(user)
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
-    # Whoever had the old password (or a stolen session) is out; a lockout from failed tries is lifted.
+    # Whoever had the old password is out (their sessions' hash no longer matches); a lockout is lifted.
+    axes_reset(username=user.username)
     audit.record(user=actor, request=request, action=AuditLog.Action.UPDATE, obj=user,
                  changes={"password": [audit.HIDDEN, "已重置为初始密码"]})
     return password
