@@ -10,6 +10,9 @@ from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 
 from .checks import XFF_SEEN_KEY
 from .otp import is_verified, needs_second_factor
@@ -80,3 +83,43 @@ class ForwardedForWatch:
                 except Exception:  # a cache outage must not take the page down
                     logger.warning("could not record X-Forwarded-For sighting in the cache", exc_info=True)
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy, Permissions-Policy and `Cache-Control: no-store` on every page the app renders.
+
+    Every asset is self-hosted and no template carries an inline script or event handler (see static/js/), so the
+    policy allows scripts and style sheets from this site only. Style *attributes* stay allowed (style-src-attr):
+    bars and progress widths are computed per row, and a style attribute cannot run code.
+    No dynamic response is stored by the browser or a proxy: nearly all of them show personal data, and the
+    back button after logging out must not bring a roster back. (Static files are served before this point.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response["Cache-Control"] = "no-store"
+        response.setdefault("Pragma", "no-cache")
+        return response
+
+
+class SessionOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware without its query on every request.
+
+    django_otp.login() writes the device's id into the session only for that device's owner, and Django's login()
+    flushes the session when another user logs in, so the id's presence is the verification; the device itself is
+    loaded only if something asks for `user.otp_device`. A verified session ends with the session (logout, idle
+    timeout, a password change or reset).
+    """
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if user.is_authenticated else None
+        if persistent_id:
+            user.otp_device = SimpleLazyObject(lambda: self._device_from_persistent_id(persistent_id))
+            user.is_verified = lambda: True
+        return user
