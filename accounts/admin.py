@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -7,9 +8,10 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import otp, services
 from .admin_site import ReadOnlyAdmin, ScopedAdmin
 from .models import AuditLog, User
+from .roles import DOMAIN_APPS
 
 KEPT_FOR_THE_RECORD = "该账号已有操作记录，为保证审计记录可追溯，不能删除；可以停用，停用后不能再登录。"
 
@@ -29,7 +31,8 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
     list_select_related = ("region",)
-    actions = ["deactivate_selected"]
+    add_form_template = "admin/accounts/user/add_form.html"
+    actions = ["deactivate_selected", "reset_second_factor"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -71,6 +74,12 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
             except ValidationError as error:
                 self.message_user(request, f"{user.username}：{error.messages[0]}", messages.ERROR)
 
+    @admin.action(description="重置两步验证（手机丢失时；下次登录重新绑定）")
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            otp.second_factor_reset(actor=request.user, user=user, request=request)
+        self.message_user(request, f"已重置 {queryset.count()} 个账号的两步验证。", messages.SUCCESS)
+
     @method_decorator(require_POST)
     def deactivate_view(self, request, object_id):
         user = self.get_object(request, object_id)
@@ -85,10 +94,19 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         return redirect(reverse("admin:accounts_user_change", args=[user.pk]))
 
 
+class DomainContentTypeFilter(admin.RelatedFieldListFilter):
+    """对象类型: only the programme's own kinds of record (not sessions, lockouts or phone tokens)."""
+
+    def field_choices(self, field, request, model_admin):
+        kinds = ContentType.objects.filter(app_label__in=DOMAIN_APPS).order_by("app_label", "model")
+        return [(kind.pk, f"{kind.model_class()._meta.verbose_name}" if kind.model_class() else kind.model)
+                for kind in kinds]
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "ip_address", "action", "content_type", "object_repr")
-    list_filter = ("action", "user_role", "content_type")
+    list_filter = ("action", "user_role", ("content_type", DomainContentTypeFilter))
     search_fields = ("object_repr", "username")
     list_select_related = ("content_type",)
     readonly_fields = [f.name for f in AuditLog._meta.fields]

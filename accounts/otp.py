@@ -126,3 +126,13 @@ def demo_second_factor(user):
         device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=True)
         type(user).objects.filter(pk=user.pk).update(otp_enabled=True)
     return recovery_code_add(user=user), secret_text(device)
+
+
+@transaction.atomic
+def second_factor_reset(*, actor, user, request=None):
+    """A lost phone: remove the user's devices and recovery codes; they enrol again at their next login."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    type(user).objects.filter(pk=user.pk).update(otp_enabled=False)
+    audit.record(user=actor, request=request, action=AuditLog.Action.UPDATE, obj=user,
+                 changes={"otp_enabled": ["已启用两步验证", "已重置，下次登录重新绑定手机"]})

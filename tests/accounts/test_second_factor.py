@@ -203,3 +203,14 @@ def test_demo_logins_prints_a_recovery_code_the_demo_admin_can_log_in_with(world
     response = client.post(reverse("accounts:otp_verify"), {"token": code, "next": "/dashboard/"})
     assert response.status_code == 302 and client.get("/dashboard/").status_code == 200
     assert "leader" not in factor_table  # only accounts behind the factor get one
+
+
+def test_a_lost_phone_is_reset_in_the_admin_and_enrolled_again(world, login, client):
+    device = f.totp_device(world.users.town_a)
+    admin_client = login(world.users.admin)
+    admin_client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "reset_second_factor", "_selected_action": [world.users.town_a.pk],
+    })
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not User.objects.get(pk=world.users.town_a.pk).otp_enabled
+    assert AuditLog.objects.filter(object_id=str(world.users.town_a.pk), changes__has_key="otp_enabled").exists()
