@@ -74,10 +74,6 @@ def login(client):
 
     def _login(user):
         client.force_login(user, backend="accounts.backends.RoleBackend")
-        if needs_second_factor(user):  # as if they had entered the code from their phone
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = f.totp_device(user).persistent_id
-            session.save()
         return client
 
     return _login
@@ -97,3 +93,23 @@ def extra_secretaries(world):
         f.assign(person, f.village(world.town_a), world.batch)
         people.append(person)
     return people
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a completed login: password and, where due, the phone's code.
+
+    Tests of the second factor itself log in through the form (tests/accounts/test_second_factor.py).
+    """
+    from django.test.client import ClientMixin
+
+    plain = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        if needs_second_factor(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = f.totp_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
