@@ -1,5 +1,6 @@
 """The Django admin, open to county staff only and scoped like every other page."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.urls import path
 
 from . import audit
 from .models import AuditLog
+from .otp import is_verified, needs_second_factor
 from .roles import Role
 
 
@@ -16,11 +18,25 @@ class CountyAdminSite(admin.AdminSite):
     site_header = "驻村第一书记管理系统 · 后台"
     site_title = "第一书记管理后台"
     index_title = "数据维护"
+    site_url = "/"
+
+    def register_third_party_out(self):
+        """Third-party models whose pages would be in English stay out of this admin: login lockouts are lifted by
+        重置密码/启用 on the account pages, second-factor devices are reset by the users' own pages and the
+        "重置两步验证" action on 用户."""
+        for label in ("axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "otp_totp.TOTPDevice",
+                      "otp_static.StaticDevice", "auth.Group"):
+            model = apps.get_model(label)
+            if self.is_registered(model):
+                self.unregister(model)
 
     def has_permission(self, request):
         # County staff maintain data here; township officials may look (and edit their villages).
         user = request.user
-        return user.is_active and user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)
+        if not (user.is_active and user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)):
+            return False
+        # Behind the same second factor as the rest of the site (the middleware sends them to enter it).
+        return is_verified(user) or not needs_second_factor(user)
 
     def get_urls(self):
         # Django's "view on site" redirect (/admin/r/<type>/<id>/) looks objects up unscoped: scope it.

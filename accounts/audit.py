@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
-from .models import AuditLog
+from .models import AuditLog, actor_role
 from .scoping import region_of
 
 # Fields whose values never go into the audit trail, only the fact that they changed.
@@ -49,8 +49,11 @@ def record(*, user, request=None, action, obj, changes=None):
     if action == AuditLog.Action.CREATE and changes is None:
         changes = {k: (HIDDEN if k in SECRET_FIELDS else _plain(v)) for k, v in snapshot(obj).items()}
     region = region_of(obj)
+    actor = user if user is not None and user.is_authenticated else None
     return AuditLog.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
+        user=actor,
+        username=actor.username if actor else "",
+        user_role=actor_role(actor) if actor else "",
         ip_address=client_ip(request),
         action=action,
         content_type=ContentType.objects.get_for_model(obj),

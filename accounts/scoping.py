@@ -60,7 +60,7 @@ ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 def region_of(obj):
     """The region node an object belongs to, by following its model's scope_field."""
-    field = type(obj).scope_field
+    field = obj._meta.model.scope_field  # not type(obj): request.user is a lazy proxy
     if not field:
         return obj
     for part in field.split("__"):

@@ -6,7 +6,9 @@ Each township has a village with an active first secretary; users of every role 
 from types import SimpleNamespace
 
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.otp import needs_second_factor
 from accounts.roles import Role
 from evaluations import services as evaluation_services
 from villages.models import Region
@@ -91,3 +93,23 @@ def extra_secretaries(world):
         f.assign(person, f.village(world.town_a), world.batch)
         people.append(person)
     return people
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a completed login: password and, where due, the phone's code.
+
+    Tests of the second factor itself log in through the form (tests/accounts/test_second_factor.py).
+    """
+    from django.test.client import ClientMixin
+
+    plain = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        if needs_second_factor(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = f.totp_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)

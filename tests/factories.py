@@ -65,4 +65,34 @@ def user(username, role, region, **fields):
                                     name=fields.pop("name", username), **fields)
 
 
+def totp_device(user_obj):
+    """The user's confirmed TOTP device (made on first call): the phone a test enters codes from."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user_obj, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user_obj, name="手机令牌", confirmed=True)
+        type(user_obj).objects.filter(pk=user_obj.pk).update(otp_enabled=True)
+        user_obj.otp_enabled = True
+    return device
+
+
+def form_login(client, username, password=PASSWORD, **extra):
+    """Log in through the login form (following redirects); behind the second factor, enter the device's code.
+
+    Returns the last response, as `client.post(..., follow=True)` would for an account without the factor.
+    """
+    from django.urls import reverse
+
+    from accounts.otp import current_token, needs_second_factor
+
+    account = User.objects.filter(username=username).first()
+    device = totp_device(account) if account and needs_second_factor(account) else None
+    response = client.post(reverse("login"), {"username": username, "password": password}, follow=True, **extra)
+    if device is not None and response.redirect_chain and "/account/otp/" in response.redirect_chain[-1][0]:
+        device.refresh_from_db()
+        response = client.post(response.redirect_chain[-1][0], {"token": current_token(device)}, follow=True, **extra)
+    return response
+
+
 __all__ = ["Role", "PASSWORD"]

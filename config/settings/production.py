@@ -14,6 +14,11 @@ DEBUG = env_bool("DEBUG", False)
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("生产环境必须通过环境变量 SECRET_KEY 提供至少 50 个字符的随机密钥。")
 
+# The survey-code limit and the proxy check count in the cache: several gunicorn workers (and
+# machines) must share it, or each keeps its own count and an attacker gets N times the tries.
+if not os.environ.get("REDIS_URL"):
+    raise ImproperlyConfigured("生产环境必须设置 REDIS_URL（如 redis://127.0.0.1:6379/0），供各进程共享测评码限制等计数。")
+
 # whitenoise serves the collected static files (no CDN, no separate static server needed).
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 

@@ -13,10 +13,16 @@ def attempt(client, username, password):
 
 
 def test_a_user_logs_in_and_lands_on_the_dashboard(world, client):
-    response = attempt(client, "admin_jx", f.PASSWORD)
+    response = attempt(client, "town_a", f.PASSWORD)
     assert response.status_code == 302
     page = client.get(response.url, follow=True).content.decode()
-    assert "组织部管理员" in page and "总览" in page
+    assert "胡集镇干部" in page and "总览" in page
+
+
+def test_a_county_admin_logs_in_and_is_asked_for_the_second_factor(world, client):
+    response = attempt(client, "admin_jx", f.PASSWORD)
+    response = client.get(response.url)
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:otp_setup"))
 
 
 def test_a_wrong_password_gets_a_chinese_message(world, client):

@@ -16,6 +16,7 @@ from evaluations import scoring
 from evaluations.models import Channel, Participant, Period, Score, SurveyCode, SurveyTally
 from secretaries import idcard
 from secretaries.models import Assignment, Secretary
+from tests.factories import form_login
 from villages.models import Region, Village
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +76,13 @@ def test_personal_data_is_valid_and_constraints_hold(seeded):
     ("secretary", "/secretaries/"), ("unit_contact", "/unit-duty/"),
 ])
 def test_each_demo_account_logs_in_and_lands_on_its_page(seeded, client, username, landing):
-    response = client.post(reverse("login"), {"username": username, "password": "Demo@2024"}, follow=True)
+    response = form_login(client, username, "Demo@2024")  # the county admin also enters the second factor
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].startswith(landing)
 
 
 def test_the_demo_import_history_shows_on_the_import_page(seeded, client):
-    client.post(reverse("login"), {"username": "county_admin", "password": "Demo@2024"})
+    form_login(client, "county_admin", "Demo@2024")
     page = client.get(reverse("excel:import_start", args=["roster"])).content.decode()
     assert "第一书记花名册.xlsx" in page and "卜集镇报送花名册（初稿）.xlsx" in page
     from excel.models import ImportRecord
@@ -154,7 +155,7 @@ def test_survey_counts_and_printed_codes(seeded):
 def test_the_demo_accounts_see_the_evaluation_pages(seeded, client):
     q2 = Period.objects.get(kind="quarter", number=2)
     year = Period.objects.get(kind="year")
-    client.post(reverse("login"), {"username": "county_admin", "password": "Demo@2024"})
+    form_login(client, "county_admin", "Demo@2024")
     ranking = client.get(reverse("evaluations:ranking", args=[q2.pk])).content.decode()
     assert "↑" in ranking and "↓" in ranking  # 位次进退 against Q1
     assert "发布结果" in client.get(year.get_absolute_url()).content.decode()  # the year is the admin's to publish

@@ -45,3 +45,22 @@ def screenshots():
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
     return SCREENSHOTS
+
+
+def submit_login(page, live_server, username, password):
+    """Log in through the form; for an account behind the second factor, type the code its device shows now."""
+    from accounts.models import User
+    from accounts.otp import current_token, needs_second_factor
+    from tests.factories import totp_device
+
+    user = User.objects.get(username=username)
+    device = totp_device(user) if needs_second_factor(user) else None
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url(lambda url: "/account/otp/" in url)
+        device.refresh_from_db()
+        page.fill("input[name=token]", current_token(device))
+        page.click("button[type=submit]")

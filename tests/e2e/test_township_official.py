@@ -2,14 +2,13 @@ import pytest
 
 from tests import factories as f
 
+from .conftest import submit_login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f.PASSWORD)
-    page.click("button[type=submit]")
+    submit_login(page, live_server, username, f.PASSWORD)  # enters the second factor's code where one is due
 
 
 def test_a_township_official_sees_their_dashboard_and_a_secretarys_page(world, page, live_server, screenshots):

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
+from accounts.otp import demo_second_factor, needs_second_factor
 from demo.seed import database_state
 from demo.text import table
 from demo.users import DEMO_USERS, demo_password
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         users = {u.username: u for u in User.objects.filter(username__in=names).select_related("region__parent")}
         password = demo_password()
         header = ("用户名", "角色", "姓名", "所属区域", "密码")
-        rows = []
+        rows, factors = [], []
         for username in names:
             user = users.get(username)
             if user is None:
@@ -33,7 +34,14 @@ class Command(BaseCommand):
             region = user.region
             place = f"{region.parent.name} {region.name}" if region and region.parent else str(region or "")
             rows.append((username, user.get_role_display(), user.name, place, password))
+            if needs_second_factor(user):
+                factors.append((username, *demo_second_factor(user)))
         for line in table([header, *rows]):
             self.stdout.write(line)
+        if factors:
+            self.stdout.write("\n两步验证（县、市管理员登录时须输入）：每次运行本命令给出一个新的一次性恢复码；"
+                              "也可把密钥加入手机身份验证器。")
+            for line in table([("用户名", "一次性恢复码", "密钥"), *factors]):
+                self.stdout.write(line)
         self.stdout.write(f"\n网址：{url}  （服务启动后即可登录）")
         self.stdout.write("密码取自环境变量 DEMO_PASSWORD，未设置时为 Demo@2024；每次运行 seed_demo 都会重置。")
