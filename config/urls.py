@@ -23,6 +23,8 @@ urlpatterns = [
     path("presence/", include("presence.urls")),
     path("worklogs/", include("worklogs.urls")),
     path("alliances/", include("alliances.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -47,8 +47,12 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "villages",
+    "jobs",
+    "notifications",
     "excel",
     "secretaries",
     "tasks",
@@ -88,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -202,3 +207,17 @@ WORKLOG_EDIT_DAYS = int(os.environ.get("WORKLOG_EDIT_DAYS", "7"))
 PRESENCE_ABSENCE_RUN = int(os.environ.get("PRESENCE_ABSENCE_RUN", "3"))
 PRESENCE_MAX_LEAVE_DAYS = int(os.environ.get("PRESENCE_MAX_LEAVE_DAYS", "30"))
 PRESENCE_DEFAULT_RATE = float(os.environ.get("PRESENCE_DEFAULT_RATE", "0.2"))
+
+# Background jobs and notifications (reach): django-tasks with its database backend — no broker; `make run` starts a
+# db_worker beside runserver, production runs `manage.py db_worker` as its own service (docs/readme/reach.md).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+JOB_RETRIES = int(os.environ.get("JOB_RETRIES", "3"))  # a failed job runs again up to this many times
+NOTIFY_RETRIES = int(os.environ.get("NOTIFY_RETRIES", "4"))  # external deliveries: attempts after the first
+NOTIFY_BACKOFF_SECONDS = int(os.environ.get("NOTIFY_BACKOFF_SECONDS", "60"))  # 60 s, 120 s, 240 s, 480 s
+NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "5"))  # seconds for a webhook or SMS request
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@dyfs.local")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+REPORT_SYNC_MAX_PEOPLE = int(os.environ.get("REPORT_SYNC_MAX_PEOPLE", "2000"))  # larger yearly reports run as jobs
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # links in messages that leave the site
