@@ -54,7 +54,8 @@ def _post_json(url, payload, headers=None):
         with urllib.request.urlopen(request, timeout=settings.NOTIFY_TIMEOUT) as response:  # noqa: S310
             body = response.read(65536).decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
-        raise DeliveryError(f"接口返回 HTTP {error.code}", permanent=400 <= error.code < 500 and error.code != 429)
+        raise DeliveryError(f"接口返回 HTTP {error.code}",
+                            permanent=400 <= error.code < 500 and error.code != 429) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         raise DeliveryError(f"无法连接接口：{getattr(error, 'reason', error)}") from None
     return body

@@ -37,8 +37,8 @@ class ChannelSettingsForm(forms.ModelForm):
             try:
                 json.loads(probe)
             except ValueError:
-                raise forms.ValidationError("请求模板应为 JSON，例如 {\"phone\": \"{phone}\", \"content\": \"{title}\"}。") \
-                    from None
+                example = '{"phone": "{phone}", "content": "{title}"}'
+                raise forms.ValidationError(f"请求模板应为 JSON，例如 {example}。") from None
         return text
 
 

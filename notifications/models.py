@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.roles import Role
-from accounts.scoping import ScopedManager, ScopedQuerySet
+from accounts.scoping import ScopedManager
 
 
 class Kind(models.TextChoices):

@@ -19,7 +19,7 @@ from villages.models import Region
 
 from . import announcements, services
 from .forms import AnnouncementForm, ChannelSettingsForm, PreferenceForm
-from .models import Announcement, AnnouncementAttachment, Channel, ChannelSettings, Delivery, Message, Preference
+from .models import Announcement, AnnouncementAttachment, Channel, ChannelSettings, Delivery, Preference
 
 PAGE_SIZE = 30
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("archive/<int:pk>/", archive.archive, name="archive"),
     path("report/", views.report, name="report"),
     path("report.xlsx", views.report_export, name="report_export"),
+    path("report/job/", views.report_job, name="report_job"),
 ]
