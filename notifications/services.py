@@ -17,7 +17,7 @@ from .models import ChannelSettings, Delivery, Message, Preference
 
 logger = logging.getLogger(__name__)
 
-UNREAD_CACHE_SECONDS = 60
+UNREAD_CACHE_SECONDS = 3600
 
 
 def unread_key(user_id):
@@ -25,17 +25,29 @@ def unread_key(user_id):
 
 
 def unread_count(user):
-    """The header's badge: one indexed COUNT, then cached for a minute (cleared when a message comes or is read)."""
+    """The header's badge, kept in the cache: counted at login (and after an hour), then moved up as messages
+    arrive and down as they are read, so an ordinary page asks the database nothing for it."""
     key = unread_key(user.pk)
     count = cache.get(key)
     if count is None:
-        count = Message.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_CACHE_SECONDS)
+        count = remember_unread(user.pk)
     return count
 
 
-def _forget_unread(user_ids):
-    cache.delete_many([unread_key(pk) for pk in user_ids])
+def remember_unread(user_id):
+    count = Message.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+    cache.set(unread_key(user_id), count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def _add_unread(user_ids, step):
+    def apply():
+        for user_id in user_ids:
+            try:
+                cache.incr(unread_key(user_id), step)
+            except ValueError:  # not cached: the next page counts
+                pass
+    transaction.on_commit(apply, robust=True)
 
 
 def _users(users):
@@ -66,7 +78,7 @@ def notify(users, *, kind, title, body="", url="", dedupe_key=""):
                        .select_related("recipient__region").order_by("pk"))
     else:
         created = Message.objects.bulk_create(rows)
-    _forget_unread(u.pk for u in recipients)
+    _add_unread([m.recipient_id for m in created], 1)
     _queue_deliveries(created)
     return created
 
@@ -178,15 +190,14 @@ def inbox(user):
 def message_read(message, *, user):
     if message.recipient_id != user.pk:
         raise PermissionError
-    if message.read_at is None:
-        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
-        _forget_unread([user.pk])
+    if Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now()):
+        cache.delete(unread_key(user.pk))  # the next page counts again
 
 
 @transaction.atomic
 def messages_read_all(*, user):
     count = Message.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
-    _forget_unread([user.pk])
+    cache.set(unread_key(user.pk), 0, UNREAD_CACHE_SECONDS)
     return count
 
 
