@@ -72,7 +72,7 @@ def test_personal_data_is_valid_and_constraints_hold(seeded):
 
 @pytest.mark.parametrize("username, landing", [
     ("county_admin", "/dashboard/"), ("township", "/dashboard/"), ("leader", "/dashboard/"),
-    ("secretary", "/secretaries/"), ("unit_contact", "/units/"),
+    ("secretary", "/"), ("unit_contact", "/"),
 ])
 def test_each_demo_account_logs_in_and_lands_on_its_page(seeded, client, username, landing):
     response = client.post(reverse("login"), {"username": username, "password": "Demo@2024"}, follow=True)

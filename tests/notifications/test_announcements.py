@@ -28,7 +28,8 @@ def test_an_announcement_to_a_township_reaches_its_officials_and_secretaries(wor
     assert people == {"town_a", "sec_a"}
     assert Message.objects.filter(kind=Kind.ANNOUNCEMENT, recipient__username="sec_a").count() == 1
     secretary = login(world.users.secretary)
-    assert "关于报送2025年半年工作总结的通知" in secretary.get(reverse("notifications:announcement_list")).content.decode()
+    listed = secretary.get(reverse("notifications:announcement_list")).content.decode()
+    assert "关于报送2025年半年工作总结的通知" in listed
     page = secretary.get(announcement.get_absolute_url()).content.decode()
     assert "请于7月5日前报送" in page and "半年总结模板.docx" in page and "回执" in page
     download = secretary.get(reverse("notifications:attachment_download",
