@@ -330,6 +330,8 @@ class DocumentNumber(models.Model):
     number = models.PositiveIntegerField("序号")
     kind = models.CharField("公文种类", max_length=10, choices=DocumentKind.choices)
     title = models.CharField("标题", max_length=200)
+    source = models.CharField("依据", max_length=60, blank=True,
+                              help_text="同一依据（如某次通报）再次下载时沿用原文号，不另编号。")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发文人", on_delete=models.PROTECT,
                                   related_name="+")
     issued_at = models.DateTimeField("发文时间", auto_now_add=True)
@@ -345,6 +347,8 @@ class DocumentNumber(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region", "prefix", "year", "number"], name="document_number_once",
                                     violation_error_message="该发文字号已被使用。"),
+            models.UniqueConstraint(fields=["region", "kind", "source"], condition=~Q(source=""),
+                                    name="document_number_once_per_source"),
         ]
 
     def __str__(self):
