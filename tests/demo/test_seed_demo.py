@@ -21,7 +21,7 @@ from villages.models import Region, Village
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = ("villages", "secretaries", "accounts", "excel", "tasks", "projects", "presence", "worklogs",
-               "evaluations")
+               "evaluations", "jobs", "notifications")
 
 
 def counts():
