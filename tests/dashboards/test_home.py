@@ -59,6 +59,7 @@ def test_a_secretary_lands_on_what_waits_for_them(world, login):
     assert "关于报送半年总结的通知" in page and "请回执" in page
     assert "待审批" in page  # the leave
     assert "本周民情日记" in page
+    assert "全部任务</a>：今年 4 项，已办结 0 项" in page
 
 
 def test_the_secretary_home_runs_a_fixed_number_of_queries(world, login):
