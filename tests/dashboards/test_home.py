@@ -176,3 +176,21 @@ def test_the_todo_page_runs_a_fixed_number_of_queries(world, login):
     for n in range(5):
         leave(world, days=(n * 3 + 1, n * 3 + 2))
     assert queries(client, reverse("dashboards:todo")) == few <= 14
+
+
+def test_a_secretary_sees_the_peer_ratings_they_still_owe(world, scheme, login):
+    from evaluations import services as evaluation_services
+    from evaluations.models import Channel
+    from tests.evaluations.conftest import five, open_period
+
+    period = open_period(world, scheme)
+    people = list(period.participants.order_by("pk"))
+    meeting = evaluation_services.meeting_create(period, user=world.users.admin, name="第一季度观摩互评会",
+                                                 date=period.end_date, participants=people)
+    page = login(world.users.secretary).get(reverse("dashboards:home")).content.decode()
+    assert "待完成的观摩互评（1）" in page and "第一季度观摩互评会" in page
+    me = period.participants.get(secretary=world.sec_a)
+    other = period.participants.exclude(pk=me.pk).first()
+    evaluation_services.save_grid(period, Channel.PEER, {other: five(90)}, user=world.users.secretary,
+                                  meeting=meeting, rater=me)
+    assert "待完成的观摩互评" not in login(world.users.secretary).get(reverse("dashboards:home")).content.decode()
