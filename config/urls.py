@@ -26,6 +26,8 @@ urlpatterns = [
     path("worklogs/", include("worklogs.urls")),
     path("alliances/", include("alliances.urls")),
     path("unit-duty/", include("units.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("reports.urls")),
     path("", include("dashboards.urls")),
 ]

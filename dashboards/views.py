@@ -8,30 +8,30 @@ from accounts.scoping import PERSONAL_ROLES
 from alliances import reports as alliance_reports
 from presence import reports as presence_reports
 from projects import reports as project_reports
-from secretaries.models import DispatchUnit, Secretary
 from tasks import reports as task_reports
 from villages.filters import area_level
 from villages.models import Region
 from worklogs import reports as worklog_reports
 
-from . import reports, setup
+from . import reports, setup, waiting
 
 
 @require_GET
 @login_required
 def home(request):
-    """Each role lands where its work is: secretaries on their record, unit contacts on their unit."""
+    """Each role lands on what waits for it: secretaries and unit contacts on their own home page, the offices on
+    the dashboard (which opens with their list of things to do)."""
     user = request.user
     if user.role == Role.SECRETARY:
-        mine = Secretary.objects.for_user(user).first()
-        if mine:
-            return redirect(mine)
+        context = waiting.for_secretary(user)
+        if context is None:
+            return render(request, "dashboards/unlinked.html")
+        return render(request, "dashboards/home_secretary.html", context)
     if user.role == Role.UNIT_CONTACT:
-        unit = DispatchUnit.objects.for_user(user).first()
-        if unit:
-            return redirect("units:unit_page", unit.pk)
-    if user.role in PERSONAL_ROLES:
-        return render(request, "dashboards/unlinked.html")
+        context = waiting.for_unit(user)
+        if not context["units"]:
+            return render(request, "dashboards/unlinked.html")
+        return render(request, "dashboards/home_unit.html", context)
     return redirect("dashboards:county")
 
 
@@ -55,6 +55,7 @@ def county(request):
         "logs": worklog_reports.county_figures(user),
         "presence": presence_reports.county_figures(user),
         "alliances": alliance_reports.county_figures(user),
+        "waiting": waiting.township_counts(user) if user.role == Role.TOWNSHIP else waiting.county_counts(user),
         "setup": setup.checklist(user),
     }
     return render(request, "dashboards/county.html", context)

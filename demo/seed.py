@@ -32,6 +32,7 @@ from .county import CountyBuilder
 from .db import Key, bulk
 from .evaluations import ensure_demo_evaluations
 from .models import DemoMark
+from .notifications import ensure_demo_notifications
 from .places import (
     CITIES,
     CITY_DEPARTMENTS,
@@ -196,6 +197,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         ensure_demo_worklogs(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_alliances(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_units(county, accounts, seed=seed, today=today, log=log)
+        ensure_demo_notifications(county, accounts, seed=seed, today=today, log=log)
     after = counts()
     elapsed = time.perf_counter() - started
     log(f"演示账号 {len(accounts)} 个已就绪（所在县：{county}），用 demo_logins 查看。")

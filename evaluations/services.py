@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.mixins import save_or_field_error
 from accounts.models import AuditLog
+from notifications import events as notify_events
 from secretaries.models import Assignment
 
 from . import outcomes, scoring
@@ -210,6 +211,7 @@ def period_publish(period, *, user, request=None):
     if period.participants.filter(grade_pending=True).exists():
         raise ValidationError("有并列者的“优秀”等次待定，请先决定后再发布。")
     _status_change(period, user, request, Period.Status.PUBLISHED, published_at=timezone.now())
+    notify_events.period_published(period)
     return period
 
 
@@ -528,6 +530,7 @@ def _lock_pending(appeal):
 def _decided(appeal, status, user, decision):
     appeal.status, appeal.decided_at, appeal.decided_by, appeal.decision = status, timezone.now(), user, decision
     appeal.save(update_fields=["status", "decided_at", "decided_by", "decision", "effects"])
+    notify_events.appeal_decided(appeal)
 
 
 @transaction.atomic

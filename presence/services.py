@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditLog
+from notifications import events as notify_events
 from secretaries.models import Secretary, WorkTeam
 from villages.models import Region
 
@@ -229,6 +230,7 @@ def notice_issue(*, user, notice, request=None, now=None):
     notice.save(update_fields=["status", "issued_at", "issued_by"])
     audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=notice,
                  changes={"status": [Notice.Status.DRAFT.label, Notice.Status.ISSUED.label]})
+    notify_events.notice_issued(notice)
     return notice
 
 
@@ -300,6 +302,7 @@ def leave_decide(*, user, leave, approve, note="", request=None, now=None):
     leave.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
     audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=leave,
                  changes={"status": [Leave.Status.PENDING.label, leave.get_status_display()]})
+    notify_events.leave_decided(leave)
     if approve:
         covered = SpotCheck.objects.filter(secretary=leave.secretary, date__range=(leave.start_date, leave.end_date),
                                            result__in=[Result.ABSENT, Result.PENDING])

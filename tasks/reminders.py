@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import Role
+from notifications import events as notify_events
 from villages.models import Region
 
 from .models import ReminderLog, TaskItem
@@ -39,6 +40,7 @@ def record(reminders, today):
          for item in items],
         ignore_conflicts=True, batch_size=2000,
     )
+    notify_events.reminders(reminders, today)
 
 
 def describe(person, items):

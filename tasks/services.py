@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditLog
+from notifications import events as notify_events
 from secretaries.models import Assignment
 
 from .attachments import validate_upload
@@ -176,6 +177,7 @@ def task_close(task, *, user, request=None, evidence):
     task.closed_at, task.return_reason = timezone.now(), ""
     task.save()
     _record(user, request, task, before)
+    notify_events.closeout_requested(task)
     return task
 
 
@@ -204,6 +206,7 @@ def task_reject(task, *, user, request=None, reason):
     task.status, task.return_reason, task.closed_at = Status.IN_PROGRESS, reason.strip(), None
     task.save()
     _record(user, request, task, before)
+    notify_events.task_returned(task)
     return task
 
 

@@ -113,3 +113,26 @@ def _force_login_passes_the_second_factor(monkeypatch):
             session.save()
 
     monkeypatch.setattr(ClientMixin, "force_login", force_login)
+def run_queued_tasks(limit=1000):
+    """Run every task the database queue holds that is due now, in this process (as db_worker would);
+    returns how many ran. Tests of background work call it instead of starting a worker."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id="test", excluded_queue_names=[])
+    ran = 0
+    while ran < limit:
+        result = DBTaskResult.objects.ready().order_by("enqueued_at").first()
+        if result is None:
+            return ran
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran
+
+
+@pytest.fixture
+def run_tasks(db):
+    """run_tasks() -> runs the queued background tasks that are due (see run_queued_tasks)."""
+    return run_queued_tasks

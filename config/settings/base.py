@@ -50,8 +50,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "villages",
+    "jobs",
+    "notifications",
     "excel",
     "secretaries",
     "tasks",
@@ -97,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -273,3 +278,16 @@ PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), "
     "accelerometer=(), gyroscope=(), magnetometer=(), display-capture=(), fullscreen=(self)"
 )
+# Background jobs and notifications (reach): django-tasks with its database backend — no broker; `make run` starts a
+# db_worker beside runserver, production runs `manage.py db_worker` as its own service (docs/readme/reach.md).
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+JOB_RETRIES = int(os.environ.get("JOB_RETRIES", "3"))  # a failed job runs again up to this many times
+NOTIFY_RETRIES = int(os.environ.get("NOTIFY_RETRIES", "4"))  # external deliveries: attempts after the first
+NOTIFY_BACKOFF_SECONDS = int(os.environ.get("NOTIFY_BACKOFF_SECONDS", "60"))  # 60 s, 120 s, 240 s, 480 s
+NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "5"))  # seconds for a webhook or SMS request
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@dyfs.local")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+REPORT_SYNC_MAX_PEOPLE = int(os.environ.get("REPORT_SYNC_MAX_PEOPLE", "2000"))  # larger yearly reports run as jobs
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # links in messages that leave the site

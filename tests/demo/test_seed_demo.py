@@ -22,7 +22,7 @@ from villages.models import Region, Village
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = ("villages", "secretaries", "accounts", "excel", "tasks", "projects", "presence", "worklogs",
-               "evaluations")
+               "evaluations", "jobs", "notifications")
 
 
 def counts():
@@ -73,7 +73,7 @@ def test_personal_data_is_valid_and_constraints_hold(seeded):
 
 @pytest.mark.parametrize("username, landing", [
     ("county_admin", "/dashboard/"), ("township", "/dashboard/"), ("leader", "/dashboard/"),
-    ("secretary", "/secretaries/"), ("unit_contact", "/unit-duty/"),
+    ("secretary", "/"), ("unit_contact", "/"),
 ])
 def test_each_demo_account_logs_in_and_lands_on_its_page(seeded, client, username, landing):
     response = form_login(client, username, "Demo@2024")  # the county admin also enters the second factor
