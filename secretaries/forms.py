@@ -4,6 +4,7 @@ from accounts.forms import ScopedModelForm
 from villages.models import Region, Village
 
 from . import idcard
+from .names import normalize_name
 from .models import Assignment, Batch, DispatchUnit, Secretary
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -31,7 +32,21 @@ class SecretaryForm(ScopedModelForm):
             self.fields["region"].label = "管理区域（县或镇）"
 
     def clean_id_number(self):
-        return idcard.parse(self.cleaned_data["id_number"]).number
+        number = idcard.parse(self.cleaned_data["id_number"]).number
+        # The unique constraint is on the hash column, which the form does not show: check here, not by a 500.
+        taken = Secretary.objects.filter(id_number=number).exclude(pk=self.instance.pk)
+        if taken.exists():
+            if taken.for_user(self.user).exists():
+                raise forms.ValidationError("该身份证号已登记。")
+            raise forms.ValidationError(ELSEWHERE)
+        return number
+
+    def clean_name(self):
+        return normalize_name(self.cleaned_data["name"])
+
+
+ELSEWHERE = ("该身份证号不能登记为新人员：如该同志此前由其他县（市、区）登记，须由市委组织部办理调转；"
+             "否则请核对号码。")
 
 
 class DispatchUnitForm(ScopedModelForm):

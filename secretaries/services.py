@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import audit
@@ -37,6 +37,8 @@ def _save(assignment, **kwargs):
 @transaction.atomic
 def assignment_create(*, user, request=None, **fields):
     assignment = Assignment(**fields)
+    if assignment.end_date is None and assignment.batch_id:
+        assignment.end_date = assignment.batch.end_date  # 期满日期: the batch's end unless told otherwise
     assignment.full_clean()
     _save(assignment)
     _move_secretary(assignment.secretary, assignment.village.region)
@@ -129,11 +131,12 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
             new_people.append((row["id_number"], *(values[name] for name in PERSON_ATTNAMES)))
         else:
             upserts.append(Secretary(id_number=row["id_number"], **values))
-    # Known people: an upsert keyed by the ID number. New ones: inserted in one go (COPY on PostgreSQL); if someone
-    # registered the same number since the check, the unique constraint refuses the whole import.
+    # Known people: an upsert keyed by the ID number's hash. New ones: inserted in one go (COPY on PostgreSQL); if
+    # the number is registered already (elsewhere, or by someone since the check), the unique constraint on the
+    # hash refuses the whole import.
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
-                                  unique_fields=["id_number"], update_fields=list(PERSON_FIELDS))
-    insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), new_people)
+                                  unique_fields=["id_number_hash"], update_fields=[*PERSON_FIELDS, "phone_hash"])
+    _insert_people(new_people)
     touched = [(row, changes) for row, _, _, changes in people if changes]
     # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
     pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}
@@ -162,6 +165,26 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
         (now, actor, ip, AuditLog.Action.UPDATE if row["person"] else AuditLog.Action.CREATE, kind,
          str(pks[row["id_number"]]), row["fields"].get("name", "")[:200], {"花名册导入": changes}, user.region_id)
         for row, changes in touched
+    ])
+
+
+NEW_PERSON_COLUMNS = ("id_number", "id_number_hash", *PERSON_ATTNAMES, "phone_hash")
+
+
+def _insert_people(rows):
+    """New people as (id_number, *PERSON_ATTNAMES) tuples. COPY bypasses the fields, so on PostgreSQL the
+    sensitive values are encrypted and hashed here; bulk_create (elsewhere) lets the fields do it."""
+    if connection.vendor != "postgresql":
+        insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows)
+        return
+    meta = Secretary._meta
+    number, number_hash = meta.get_field("id_number"), meta.get_field("id_number_hash")
+    phone, phone_hash = meta.get_field("phone"), meta.get_field("phone_hash")
+    at = PERSON_ATTNAMES.index("phone") + 1
+    insert_rows(Secretary, NEW_PERSON_COLUMNS, [
+        (number.encrypt(row[0]), number_hash.of(row[0]), *row[1:at], phone.encrypt(row[at]), *row[at + 1:],
+         phone_hash.of(row[at]))
+        for row in rows
     ])
 
 

@@ -6,14 +6,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import audit
 from accounts.forms import add_service_error
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
+from villages.models import Village
 
 from . import services
 from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
 from .forms import AssignmentForm, DispatchUnitForm, EndAssignmentForm, IdLookupForm, RotationForm, SecretaryForm
 from .importers import may_import
 from .models import Assignment, DispatchUnit, Secretary, WorkTeam
+from .privacy import sees_phones, shown_person
+
+
+def visible_ids(model, user, pks):
+    """Which of these rows the user may open: one query. A page links only those (no link that ends in a 404),
+    e.g. a secretary who has since moved to another township, or the village of a past assignment."""
+    return set(model.objects.for_user(user).filter(pk__in=set(pks)).values_list("pk", flat=True))
 
 
 def active_assignments():
@@ -35,10 +44,19 @@ class SecretaryList(SecretaryMixin, ScopedListView):
     filterset_class = SecretaryFilter
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "may_import": may_import(self.request.user)}
+        return {**super().get_context_data(**kwargs), "may_import": may_import(self.request.user),
+                "show_phones": sees_phones(self.request.user)}
 
     def decorate(self, queryset):
         return queryset.select_related("unit").prefetch_related(active_assignments())
+
+
+def record_full_view(request, secretary):
+    """A page that shows someone's whole 身份证号 leaves an audit row (who, whose, when, from where); not when
+    the person looks at their own."""
+    if secretary.user_id is None or secretary.user_id != request.user.pk:
+        audit.record(user=request.user, request=request, action="view", obj=secretary,
+                     changes={"查看": "完整身份证号", "页面": request.path})
 
 
 class SecretaryDetail(SecretaryMixin, ScopedDetailView):
@@ -47,8 +65,12 @@ class SecretaryDetail(SecretaryMixin, ScopedDetailView):
         context["assignments"] = (
             self.object.assignments.select_related("village__region__parent", "batch").order_by("-start_date", "-pk")
         )
-        context["shown_id_number"] = self.object.id_number_for(self.request.user)
+        context["shown"] = shown_person(self.request.user, self.object)
         context["teams"] = WorkTeam.objects.for_user(self.request.user).filter(members=self.object)
+        context["visible_villages"] = visible_ids(Village, self.request.user,
+                                                  [a.village_id for a in context["assignments"]])
+        if context["shown"].full:
+            record_full_view(self.request, self.object)
         return context
 
 
@@ -57,7 +79,11 @@ class SecretaryCreate(SecretaryMixin, ScopedCreateView):
 
 
 class SecretaryUpdate(SecretaryMixin, ScopedUpdateView):
-    pass
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "id_number" in context["form"].fields:  # the form shows the whole number
+            record_full_view(self.request, self.object)
+        return context
 
 
 class SecretaryDelete(SecretaryMixin, ScopedDeleteView):
@@ -142,6 +168,12 @@ class AssignmentList(ScopedListView):
 
     def decorate(self, queryset):
         return queryset.select_related("secretary__unit", "village__region__parent", "batch")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["visible_secretaries"] = visible_ids(Secretary, self.request.user,
+                                                     [a.secretary_id for a in context["object_list"]])
+        return context
 
 
 class AssignmentCreate(ScopedCreateView):

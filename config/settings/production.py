@@ -31,3 +31,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# pdata: 身份证号 and phones are encrypted at rest; never with the public development keys.
+from .base import (  # noqa: E402
+    FIELD_DEV_ENCRYPTION_KEY,
+    FIELD_DEV_HASH_KEY,
+    FIELD_ENCRYPTION_KEYS,
+    FIELD_HASH_KEY,
+    FIELD_KEYS_FROM_ENVIRONMENT,
+)
+
+if (not FIELD_KEYS_FROM_ENVIRONMENT or FIELD_DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS
+        or FIELD_HASH_KEY == FIELD_DEV_HASH_KEY):
+    raise ImproperlyConfigured(
+        "生产环境必须提供敏感字段密钥：请设置环境变量 FIELD_ENCRYPTION_KEYS 和 FIELD_HASH_KEY，"
+        "或用 FIELD_KEYS_FILE 指向仓库以外的密钥文件（生成方法见 README）。"
+    )
