@@ -4,8 +4,8 @@ from accounts.forms import ScopedModelForm
 from villages.models import Region, Village
 
 from . import idcard
-from .names import normalize_name
 from .models import Assignment, Batch, DispatchUnit, Secretary
+from .names import normalize_name
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -426,7 +426,7 @@ class RosterImporter(Importer):
         getattr(plan, kind).append(self.sample(p, village, changed))
 
     def sample(self, p, village, changed):
-        shown = privacy.shown(self.user, id_number=p.get("id_number", "")).id_number
+        shown = privacy.shown_number(self.user, p.get("id_number", ""))
         place = f"{village.region.parent.name} · {village.region.name}" if village else ""
         return [p["row"], p["fields"].get("name", ""), shown, p.get("unit_name", ""), place, "、".join(changed)]
 

@@ -63,5 +63,10 @@ def shown(user, *, id_number, phone="", person_user_id=None):
     )
 
 
+def shown_number(user, id_number, person_user_id=None):
+    """The 身份证号 alone, as shown() would show it (without parsing it: for long lists such as import previews)."""
+    return id_number if sees_full(user, person_user_id) else idcard.mask(id_number)
+
+
 def shown_person(user, secretary):
     return shown(user, id_number=secretary.id_number, phone=secretary.phone, person_user_id=secretary.user_id)
