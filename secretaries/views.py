@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit
 from accounts.forms import add_service_error
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
 from villages.models import Village
@@ -16,7 +15,7 @@ from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
 from .forms import AssignmentForm, DispatchUnitForm, EndAssignmentForm, IdLookupForm, RotationForm, SecretaryForm
 from .importers import may_import
 from .models import Assignment, DispatchUnit, Secretary, WorkTeam
-from .privacy import sees_phones, shown_person
+from .privacy import record_full_view, sees_phones, shown_person
 
 
 def visible_ids(model, user, pks):
@@ -49,14 +48,6 @@ class SecretaryList(SecretaryMixin, ScopedListView):
 
     def decorate(self, queryset):
         return queryset.select_related("unit").prefetch_related(active_assignments())
-
-
-def record_full_view(request, secretary):
-    """A page that shows someone's whole 身份证号 leaves an audit row (who, whose, when, from where); not when
-    the person looks at their own."""
-    if secretary.user_id is None or secretary.user_id != request.user.pk:
-        audit.record(user=request.user, request=request, action="view", obj=secretary,
-                     changes={"查看": "完整身份证号", "页面": request.path})
 
 
 class SecretaryDetail(SecretaryMixin, ScopedDetailView):
