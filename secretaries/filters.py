@@ -144,3 +144,11 @@ class TeamFilter(ScopedFilterSet):
     class Meta:
         model = WorkTeam
         fields = ()
+
+
+class BatchFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="批次名称", field_name="name", lookup_expr="contains")
+
+    class Meta:
+        model = Batch
+        fields = ()

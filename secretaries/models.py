@@ -221,6 +221,9 @@ class Batch(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("secretaries:batch_detail", args=[self.pk])
+
 
 class DispatchLevel(models.TextChoices):
     PROVINCE = "province", "省派"

@@ -11,10 +11,19 @@ from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView,
 from villages.models import Village
 
 from . import services
-from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
-from .forms import AssignmentForm, DispatchUnitForm, EndAssignmentForm, IdLookupForm, RotationForm, SecretaryForm
+from .filters import AssignmentFilter, BatchFilter, SecretaryFilter, TeamFilter, UnitFilter
+from .forms import (
+    AssignmentForm,
+    BatchForm,
+    DispatchUnitForm,
+    EndAssignmentForm,
+    IdLookupForm,
+    RotationForm,
+    SecretaryForm,
+    WorkTeamForm,
+)
 from .importers import may_import
-from .models import Assignment, DispatchUnit, Secretary, WorkTeam
+from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
 from .privacy import record_full_view, sees_phones, shown_person
 
 
@@ -22,6 +31,11 @@ def visible_ids(model, user, pks):
     """Which of these rows the user may open: one query. A page links only those (no link that ends in a 404),
     e.g. a secretary who has since moved to another township, or the village of a past assignment."""
     return set(model.objects.for_user(user).filter(pk__in=set(pks)).values_list("pk", flat=True))
+
+
+def may_change(user, obj):
+    """Offer an edit button only where the edit page would open (a city's batch is read-only to a county)."""
+    return type(obj).objects.for_user(user, "change").filter(pk=obj.pk).exists()
 
 
 def active_assignments():
@@ -234,8 +248,12 @@ class UnitDelete(UnitMixin, ScopedDeleteView):
 
 # --- Work teams --------------------------------------------------------------------------------
 
-class TeamList(ScopedListView):
+class TeamMixin:
     model = WorkTeam
+    form_class = WorkTeamForm
+
+
+class TeamList(TeamMixin, ScopedListView):
     filterset_class = TeamFilter
 
     def decorate(self, queryset):
@@ -244,13 +262,64 @@ class TeamList(ScopedListView):
         ).order_by("name")
 
 
-class TeamDetail(ScopedDetailView):
-    model = WorkTeam
-
+class TeamDetail(TeamMixin, ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = (
             Secretary.objects.for_user(self.request.user).filter(work_teams=self.object)
             .select_related("unit").prefetch_related(active_assignments())
         )
+        context["hidden_members"] = self.object.members.count() - len(context["members"])
+        context["may_change"] = may_change(self.request.user, self.object)
+        context["visible_people"] = visible_ids(Secretary, self.request.user,
+                                                [self.object.leader_id, self.object.liaison_id])
         return context
+
+
+class TeamCreate(TeamMixin, ScopedCreateView):
+    pass
+
+
+class TeamUpdate(TeamMixin, ScopedUpdateView):
+    pass
+
+
+# --- Batches -----------------------------------------------------------------------------------
+
+class BatchMixin:
+    model = Batch
+    form_class = BatchForm
+
+
+class BatchList(BatchMixin, ScopedListView):
+    filterset_class = BatchFilter
+
+    def decorate(self, queryset):
+        # Counted within what this user sees: a township counts its own villages' assignments.
+        visible = Assignment.objects.for_user(self.request.user).values("pk")
+        return queryset.select_related("region").annotate(
+            active_count=Count("assignments", filter=Q(assignments__status="active", assignments__in=visible),
+                               distinct=True),
+            team_count=Count("work_teams", distinct=True),
+        ).order_by("-start_date", "name")
+
+
+class BatchDetail(BatchMixin, ScopedDetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        assignments = Assignment.objects.for_user(self.request.user).filter(batch=self.object)
+        context["counts"] = assignments.aggregate(
+            active=Count("pk", filter=Q(status="active")), total=Count("pk"),
+            ending=Count("pk", filter=Q(status="active", end_date=self.object.end_date)),
+        )
+        context["teams"] = WorkTeam.objects.for_user(self.request.user).filter(batch=self.object)
+        context["may_change"] = may_change(self.request.user, self.object)
+        return context
+
+
+class BatchCreate(BatchMixin, ScopedCreateView):
+    pass
+
+
+class BatchUpdate(BatchMixin, ScopedUpdateView):
+    pass
