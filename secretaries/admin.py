@@ -5,6 +5,7 @@ from accounts.admin_site import ReadOnlyAdmin, ScopedAdmin
 from excel.admin_import import ScopedImportExportMixin
 
 from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
+from .privacy import record_full_view, sees_phones
 from .resources import DispatchUnitResource
 
 
@@ -32,7 +33,7 @@ class AssignmentInline(admin.TabularInline):
 @admin.register(Secretary)
 class SecretaryAdmin(ScopedAdmin):
     list_display = ("name", "masked_id", "unit", "phone", "region")
-    search_fields = ("name", "phone")
+    search_fields = ("name",)
     list_select_related = ("unit", "region")
     inlines = [AssignmentInline]
 
@@ -40,8 +41,30 @@ class SecretaryAdmin(ScopedAdmin):
     def masked_id(self, obj):
         return obj.masked_id_number
 
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if sees_phones(request.user) else tuple(f for f in shown if f != "phone")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Names by part; a phone (or, for county staff, an ID number) only whole, through its keyed hash."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.replace("-", "").isdigit() and sees_phones(request.user):
+            found |= queryset.filter(phone=term)
+        if len(term) == 18 and request.user.sees_full_id_numbers:
+            found |= queryset.filter(id_number=term)
+        return found, duplicates
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and request.user.sees_full_id_numbers:
+            record_full_view(request, self.get_object(request, object_id))  # the form shows the whole number
+        return response
+
     def get_fields(self, request, obj=None):
         fields = [f.name for f in Secretary._meta.fields if f.editable and f.name != "id"]
+        if not sees_phones(request.user):
+            fields.remove("phone")
         if request.user.sees_full_id_numbers:
             return fields
         # Township officials may correct contact details here, but never see or change the full number.

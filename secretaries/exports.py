@@ -1,17 +1,19 @@
 """The roster (花名册) as xlsx: the list page's rows, scoped and filtered the same way, one line per person."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts import audit
 from excel.writer import SheetSpec, xlsx_response
 
-from . import idcard
 from .filters import SecretaryFilter
 from .models import Assignment, DispatchUnit, Secretary
+from .privacy import shown
 
 # The import template uses the same headers; 性别 and 出生日期 come from the ID number and are ignored on import.
 ROSTER_HEADERS = (
@@ -35,44 +37,31 @@ ROSTER_FIELDS = (
 )
 
 
-def roster_rows(queryset, user, *, chunk_size=CHUNK_SIZE):
+def roster_rows(queryset, user, *, chunk_size=CHUNK_SIZE, shown_in_full=None):
     """One row per secretary with their active assignment (blank when none): one query, read in chunks of
     `chunk_size` (a server-side cursor on PostgreSQL), so memory stays bounded however many there are.
 
-    `queryset` keeps its filters and ordering. ID numbers are shown as `user` may see them (as
-    Secretary.id_number_for decides); user=None is the system (a shell operator): full numbers.
+    `queryset` keeps its filters and ordering. 身份证号, 出生日期 and 联系电话 are shown as secretaries.privacy
+    decides for `user`; user=None is the system (a shell operator): everything. The pks of the people whose
+    full number went out are appended to `shown_in_full` (a list), for the audit record.
     """
     labels = _choice_labels()
     political, education, unit_level = labels["political_status"], labels["education"], labels["unit_level"]
     dispatch_level, role, status = labels["dispatch_level"], labels["role"], labels["status"]
-    sees_all = user is None or user.sees_full_id_numbers
-    own_pk = None if user is None else user.pk
     no_assignment = [None] * 8
-    parse, mask = idcard.parse, idcard.mask
 
     rows = queryset.annotate(
         active=FilteredRelation("assignments", condition=Q(assignments__status=Assignment.Status.ACTIVE)),
-    ).values_list(*ROSTER_FIELDS)
+    ).values_list(*ROSTER_FIELDS, "pk")
     for (name, number, user_id, ethnicity, political_status, education_value, phone, unit_name, unit_level_value,
          post, rank, township, village, batch, dispatch_value, role_value, start_date, end_date, status_value,
-         active_id) in rows.iterator(chunk_size=chunk_size):
-        try:
-            info = parse(number)
-        except ValidationError:
-            birth_date, gender = None, ""
-        else:
-            birth_date, gender = info.birth_date, info.gender
-        if sees_all or (user_id and user_id == own_pk):
-            shown = number
-        else:
-            shown = mask(number)
-            if birth_date and shown != number:
-                # The masked number hides exactly the birth date: the full date would unmask it. The month, as
-                # on the detail page.
-                birth_date = f"{birth_date.year:04d}-{birth_date.month:02d}"
+         active_id, pk) in rows.iterator(chunk_size=chunk_size):
+        seen = shown(user, id_number=number, phone=phone, person_user_id=user_id)
+        if seen.full and shown_in_full is not None:
+            shown_in_full.append(pk)
         row = [
-            name, shown, gender, birth_date, ethnicity, political.get(political_status, political_status),
-            education.get(education_value, education_value), phone, unit_name,
+            name, seen.id_number, seen.gender, seen.birth, ethnicity, political.get(political_status, political_status),
+            education.get(education_value, education_value), seen.phone, unit_name,
             unit_level.get(unit_level_value, unit_level_value), post, rank,
         ]
         if active_id is None:
@@ -115,4 +104,15 @@ def export_roster(request):
         return HttpResponseBadRequest("筛选条件无效，无法导出。请回到人员列表重新选择筛选条件后再导出。",
                                       content_type="text/plain; charset=utf-8")
     filename = f"第一书记花名册-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(filename, [roster_sheet(roster_rows(filterset.qs, request.user))])
+    full = []
+    with transaction.atomic():
+        response = xlsx_response(filename, [roster_sheet(roster_rows(filterset.qs, request.user, shown_in_full=full))])
+        if full:
+            record_full_export(request, full, "第一书记花名册")
+    return response
+
+
+def record_full_export(request, pks, what):
+    """An export that carried full 身份证号: one audit row naming whose (their pks), by whom, when, from where."""
+    audit.record(user=request.user, request=request, action="export", obj=request.user.region or request.user,
+                 changes={"导出": what, "完整身份证号人数": len(pks), "人员编号": pks})

@@ -7,7 +7,10 @@ import villages.filters
 from villages.filters import TAG_CHOICES, area_level
 from villages.models import Region
 
+from . import idcard
 from .models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
+from .names import name_key
+from .privacy import sees_phones
 
 
 class ScopedFilterSet(villages.filters.ScopedFilterSet):
@@ -49,8 +52,22 @@ class SecretaryFilter(ScopedFilterSet):
         model = Secretary
         fields = ()
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.user = user
+
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__contains=value) | Q(phone__contains=value) | Q(unit__name__contains=value))
+        """Names and units by part; a phone or an ID number only whole (through its keyed hash), and only by whom
+        may see it: a hit on a guess would otherwise tell what the page does not show."""
+        found = Q(name__contains=value) | Q(unit__name__contains=value)
+        if name_key(value) != value:
+            found |= Q(name__contains=name_key(value))
+        compact = value.replace(" ", "").replace("-", "")
+        if compact.isdigit() and 7 <= len(compact) <= 12 and sees_phones(self.user):
+            found |= Q(phone=value)
+        elif len(compact) == 18 and self.user.sees_full_id_numbers:
+            found |= Q(id_number=idcard.normalize(value))
+        return queryset.filter(found)
 
     def in_region(self, queryset, name, value):
         return queryset.filter(region__path__startswith=value.path)
@@ -126,4 +143,12 @@ class TeamFilter(ScopedFilterSet):
 
     class Meta:
         model = WorkTeam
+        fields = ()
+
+
+class BatchFilter(ScopedFilterSet):
+    q = django_filters.CharFilter(label="批次名称", field_name="name", lookup_expr="contains")
+
+    class Meta:
+        model = Batch
         fields = ()

@@ -78,10 +78,15 @@ def validate_id_number(value):
 
 
 def mask(number):
-    """370828********123X: address code and last four kept, birth date and sequence hidden."""
+    """37***************X: the province and the check character kept, everything else hidden.
+
+    Beside the birth year and the gender (all that secretaries.privacy shows a role without full rights) this
+    leaves at least 10,000 candidate numbers; the old mask (address code and last four kept) beside the birth
+    month left 2–4.
+    """
     if not number or len(number) < 10:
         return "*" * len(number or "")
-    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+    return f"{number[:2]}{'*' * (len(number) - 3)}{number[-1:]}"
 
 
 def make(address_code, birth_date, sequence):

@@ -9,15 +9,16 @@ Blank optional cells leave what is stored alone.
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from accounts.roles import Role
 from excel import values as cell
 from excel.pipeline import Importer, Plan, RowProblems
 from excel.reader import Column
 from villages.models import Region, Village
 
-from . import idcard
+from . import idcard, privacy
 from .models import ETHNICITIES, Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, validate_phone
+from .names import normalize_name
 from .services import roster_apply
 
 COLUMNS = (
@@ -81,14 +82,13 @@ class Lookups:
                 self.villages_by_code[village.region.code] = village
             self.villages_by_name.setdefault(village.region.name, []).append(village)
             villages[village.pk] = village
+        # Only the people the importer may see. A number registered outside that is planned like a new one, so
+        # the preview answers the same whether or not it exists elsewhere; write() refuses it (see there).
         self.people, self.active = {}, {}
         for part in chunks(id_numbers):
-            for person in Secretary.objects.filter(id_number__in=part):
+            for person in Secretary.objects.for_user(user).filter(id_number__in=part):
                 self.people[person.id_number] = person
         by_pk = {p.pk: p for p in self.people.values()}
-        in_scope = set(Secretary.objects.for_user(user).filter(pk__in=list(by_pk)).values_list("pk", flat=True)) \
-            if by_pk else set()
-        self.out_of_scope = {number for number, p in self.people.items() if p.pk not in in_scope}
         for part in chunks(by_pk):
             for assignment in Assignment.objects.active().filter(secretary_id__in=part):
                 # Attach what is already loaded instead of joining it again.
@@ -176,7 +176,7 @@ class RosterImporter(Importer):
             except ValidationError as error:
                 add(n, "id_number", _message(error))
         self.check_derived(v, n, info, add)
-        name = cell.normalize_text(v.get("name"))
+        name = normalize_name(cell.normalize_text(v.get("name")))
         if not name:
             add(n, "name", "请填写姓名。")
         elif len(name) > 30:
@@ -282,6 +282,7 @@ class RosterImporter(Importer):
         role = self.parse(cell.parse_choice, v, "role", n, add, DUTIES,
                           default=Assignment.Duty.FIRST_SECRETARY)
         batch = self.find_batch(look, cell.normalize_text(v.get("batch")), start, n, add)
+        out["batch_end"] = batch.end_date if batch else None
         out["assignment"] = {"batch_id": batch.pk if batch else None, "dispatch_level": level, "role": role,
                              "start_date": start, "end_date": end}
 
@@ -343,11 +344,6 @@ class RosterImporter(Importer):
                 p["dup"] = True
             elif number:
                 seen_ids[number] = p["row"]
-            if number in look.out_of_scope:
-                # Say nothing of where that person is: the importer may not see them.
-                add(p["row"], "id_number", "该身份证号已在您的管辖范围以外登记，请联系上级组织部门核实。")
-                p["person"], p["current"], p["village"] = None, None, None
-                continue
             person = look.people.get(number)
             current = look.active.get(person.pk) if person else None
             village = p.get("village")
@@ -418,6 +414,8 @@ class RosterImporter(Importer):
                     updates.append((current, values))
                     changed += diff
             else:
+                if values["end_date"] is None:  # a new assignment runs to the end of its batch unless told
+                    values["end_date"] = p.get("batch_end")
                 for ended in (current, look.occupants.get(village.pk)):
                     if ended is not None and moving_out.get(ended.pk, (None,))[0] == p["row"]:
                         ends[ended.pk] = asg["start_date"] - datetime.timedelta(days=1)
@@ -428,15 +426,19 @@ class RosterImporter(Importer):
         getattr(plan, kind).append(self.sample(p, village, changed))
 
     def sample(self, p, village, changed):
-        number = p.get("id_number", "")
-        shown = number if self.user.sees_full_id_numbers else idcard.mask(number)
+        shown = privacy.shown_number(self.user, p.get("id_number", ""))
         place = f"{village.region.parent.name} · {village.region.name}" if village else ""
         return [p["row"], p["fields"].get("name", ""), shown, p.get("unit_name", ""), place, "、".join(changed)]
 
     # --- writing ------------------------------------------------------------------------------------
 
     def write(self, plan):
-        roster_apply(user=self.user, unit_region=self.default_unit_region(), **plan.payload)
+        try:
+            with transaction.atomic():
+                roster_apply(user=self.user, unit_region=self.default_unit_region(), **plan.payload)
+        except IntegrityError:
+            refuse_numbers_registered_elsewhere(plan.payload["people"])  # that was why: say so
+            raise
 
     def default_unit_region(self):
         region = self.user.region
@@ -445,8 +447,28 @@ class RosterImporter(Importer):
         return region
 
 
+ELSEWHERE = (
+    "第 {rows} 行不能作为新增人员登记。如该同志此前由其他县（市、区）登记，须由市委组织部办理调转后再导入；"
+    "否则请核对身份证号。未写入任何数据。"
+)
+
+
+def refuse_numbers_registered_elsewhere(people):
+    """A "new" person whose number is registered where the importer cannot see: refuse the whole import with one
+    message that neither says where nor whose. (The preview treated the row like any new person, so it tells
+    nothing; this confirm-time refusal is the only answer, and only a full, valid row can provoke it.)"""
+    new = {row["id_number"]: row["row"] for row, *_ in people if row["person"] is None}
+    taken = []
+    for part in chunks(new):
+        taken += Secretary.objects.filter(id_number__in=part).values_list("id_number", flat=True)
+    if taken:
+        raise ValidationError(ELSEWHERE.format(rows="、".join(str(r) for r in sorted(new[n] for n in taken))))
+
+
 def may_import(user):
-    return user.is_authenticated and (user.is_county_admin or user.role == Role.TOWNSHIP)
+    """As on the pages: only who may add a secretary on /secretaries/new/ may create or rotate people by file.
+    Township officials correct contact details on the edit page; they do not import the roster."""
+    return user.is_authenticated and user.has_perm("secretaries.add_secretary") and user.sees_full_id_numbers
 
 
 def _message(error):

@@ -9,11 +9,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from accounts.crypto import EncryptedField, KeyedHashField
 from accounts.roles import Role
 from accounts.scoping import ScopedManager, ScopedQuerySet
 from villages.models import Region, Village
 
 from . import idcard
+from .names import normalize_name
 
 validate_phone = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
@@ -105,19 +107,18 @@ class Secretary(models.Model):
         SECONDARY = "secondary", "中专及以下"
 
     name = models.CharField("姓名", max_length=30)
-    id_number = models.CharField(
-        "身份证号",
-        max_length=18,
-        unique=True,
-        validators=[idcard.validate_id_number],
-        error_messages={"unique": "该身份证号已登记。"},
-    )
+    # Encrypted at rest; the keyed hash keeps numbers unique and finds them (accounts/crypto.py).
+    id_number = EncryptedField("身份证号", max_length=18, validators=[idcard.validate_id_number],
+                               hash_field="id_number_hash")
+    id_number_hash = KeyedHashField("身份证号哈希", source="id_number", unique=True,
+                                    error_messages={"unique": "该身份证号已登记。"})
     ethnicity = models.CharField("民族", max_length=10, choices=[(e, e) for e in ETHNICITIES], default="汉族")
     political_status = models.CharField(
         "政治面貌", max_length=16, choices=PoliticalStatus.choices, default=PoliticalStatus.CPC
     )
     education = models.CharField("学历", max_length=12, choices=Education.choices, default=Education.BACHELOR)
-    phone = models.CharField("联系电话", max_length=20, validators=[validate_phone])
+    phone = EncryptedField("联系电话", max_length=20, validators=[validate_phone], hash_field="phone_hash")
+    phone_hash = KeyedHashField("联系电话哈希", source="phone", db_index=True, null=True)
     unit = models.ForeignKey(
         DispatchUnit, verbose_name="派出单位", on_delete=models.PROTECT, related_name="secretaries"
     )
@@ -157,8 +158,9 @@ class Secretary(models.Model):
         return reverse("secretaries:secretary_detail", args=[self.pk])
 
     def clean(self):
-        # Store the canonical form: half-width, upper-case X.
+        # Store the canonical forms: half-width, upper-case X; "王  磊" as "王磊".
         self.id_number = idcard.normalize(self.id_number)
+        self.name = normalize_name(self.name)
 
     @property
     def _id_info(self):
@@ -182,10 +184,10 @@ class Secretary(models.Model):
         return idcard.mask(self.id_number)
 
     def id_number_for(self, user):
-        """What this user may see of the ID number: the whole of it, or the masked form."""
-        if user.sees_full_id_numbers or (self.user_id and self.user_id == user.pk):
-            return self.id_number
-        return self.masked_id_number
+        """What this user may see of the ID number: the whole of it, or the masked form (secretaries.privacy)."""
+        from .privacy import shown_person
+
+        return shown_person(user, self).id_number
 
 
 class Batch(models.Model):
@@ -218,6 +220,9 @@ class Batch(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("secretaries:batch_detail", args=[self.pk])
 
 
 class DispatchLevel(models.TextChoices):

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import audit
@@ -37,6 +37,8 @@ def _save(assignment, **kwargs):
 @transaction.atomic
 def assignment_create(*, user, request=None, **fields):
     assignment = Assignment(**fields)
+    if assignment.end_date is None and assignment.batch_id:
+        assignment.end_date = assignment.batch.end_date  # 期满日期: the batch's end unless told otherwise
     assignment.full_clean()
     _save(assignment)
     _move_secretary(assignment.secretary, assignment.village.region)
@@ -129,17 +131,18 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
             new_people.append((row["id_number"], *(values[name] for name in PERSON_ATTNAMES)))
         else:
             upserts.append(Secretary(id_number=row["id_number"], **values))
-    # Known people: an upsert keyed by the ID number. New ones: inserted in one go (COPY on PostgreSQL); if someone
-    # registered the same number since the check, the unique constraint refuses the whole import.
+    # Known people: an upsert keyed by the ID number's hash. New ones: inserted in one go (COPY on PostgreSQL); if
+    # the number is registered already (elsewhere, or by someone since the check), the unique constraint on the
+    # hash refuses the whole import.
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
-                                  unique_fields=["id_number"], update_fields=list(PERSON_FIELDS))
-    insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), new_people)
+                                  unique_fields=["id_number_hash"], update_fields=[*PERSON_FIELDS, "phone_hash"])
+    hashes = _insert_people(new_people)
     touched = [(row, changes) for row, _, _, changes in people if changes]
     # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
     pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}
     pks.update((s.id_number, s.pk) for s in upserts if s.pk is not None)
     missing = [row["id_number"] for row, _ in touched if row["id_number"] not in pks]
-    pks.update(_pks_by_id_number(missing))
+    pks.update(_pks_by_id_number(missing, hashes))
     if ends:
         ended = list(Assignment.objects.filter(pk__in=list(ends)))
         for assignment in ended:
@@ -150,11 +153,12 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
             setattr(assignment, key, value)
     Assignment.objects.bulk_update([a for a, _ in updates], ["batch", "dispatch_level", "role", "start_date",
                                                            "end_date"], batch_size=1000)
-    insert_rows(Assignment, ASSIGNMENT_COLUMNS, [
-        (pks[row["id_number"]], values["village_id"], values["batch_id"], values["dispatch_level"], values["role"],
-         values["start_date"], values["end_date"], Assignment.Status.ACTIVE, "")
-        for row, values in creates
-    ])
+    with connection.wrap_database_errors:
+        insert_rows(Assignment, ASSIGNMENT_COLUMNS, [
+            (pks[row["id_number"]], values["village_id"], values["batch_id"], values["dispatch_level"],
+             values["role"], values["start_date"], values["end_date"], Assignment.Status.ACTIVE, "")
+            for row, values in creates
+        ])
     kind = ContentType.objects.get_for_model(Secretary).pk
     now, ip = timezone.now(), audit.client_ip(request)
     actor = user.pk if user.pk else None  # None: the operator at the shell
@@ -165,12 +169,40 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
     ])
 
 
+NEW_PERSON_COLUMNS = ("id_number", "id_number_hash", *PERSON_ATTNAMES, "phone_hash")
+
+
+def _insert_people(rows):
+    """New people as (id_number, *PERSON_ATTNAMES) tuples; returns {number: its hash}. COPY bypasses the fields,
+    so on PostgreSQL the sensitive values are encrypted and hashed here; bulk_create (elsewhere) lets them."""
+    meta = Secretary._meta
+    number, number_hash = meta.get_field("id_number"), meta.get_field("id_number_hash")
+    hashes = {row[0]: number_hash.of(row[0]) for row in rows}
+    if connection.vendor != "postgresql":
+        insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows)
+        return hashes
+    phone, phone_hash = meta.get_field("phone"), meta.get_field("phone_hash")
+    at = PERSON_ATTNAMES.index("phone") + 1
+    with connection.wrap_database_errors:  # COPY raises psycopg's own errors: make a clash an IntegrityError
+        insert_rows(Secretary, NEW_PERSON_COLUMNS, [
+            (number.encrypt(row[0]), hashes[row[0]], *row[1:at], phone.encrypt(row[at]), *row[at + 1:],
+             phone_hash.of(row[at]))
+            for row in rows
+        ])
+    return hashes
+
+
 def _differs(person, fields, region_id):
     return person.region_id != region_id or any(getattr(person, k) != v for k, v in fields.items())
 
 
-def _pks_by_id_number(numbers):
-    pks = {}
-    for start in range(0, len(numbers), 5000):
-        pks.update(Secretary.objects.filter(id_number__in=numbers[start:start + 5000]).values_list("id_number", "pk"))
+def _pks_by_id_number(numbers, hashes):
+    """By the hash column (read without decrypting anything); `hashes` has those of the people just inserted."""
+    of = Secretary._meta.get_field("id_number_hash").of
+    by_hash = {hashes.get(n) or of(n): n for n in numbers}
+    pks, keys = {}, list(by_hash)
+    for start in range(0, len(keys), 5000):
+        for key, pk in Secretary.objects.filter(id_number_hash__in=keys[start:start + 5000]).values_list(
+                "id_number_hash", "pk"):
+            pks[by_hash[key]] = pk
     return pks

@@ -22,5 +22,11 @@ urlpatterns = [
     path("units/<int:pk>/edit/", views.UnitUpdate.as_view(), name="unit_update"),
     path("units/<int:pk>/delete/", views.UnitDelete.as_view(), name="unit_delete"),
     path("teams/", views.TeamList.as_view(), name="team_list"),
+    path("teams/new/", views.TeamCreate.as_view(), name="team_create"),
     path("teams/<int:pk>/", views.TeamDetail.as_view(), name="team_detail"),
+    path("teams/<int:pk>/edit/", views.TeamUpdate.as_view(), name="team_update"),
+    path("batches/", views.BatchList.as_view(), name="batch_list"),
+    path("batches/new/", views.BatchCreate.as_view(), name="batch_create"),
+    path("batches/<int:pk>/", views.BatchDetail.as_view(), name="batch_detail"),
+    path("batches/<int:pk>/edit/", views.BatchUpdate.as_view(), name="batch_update"),
 ]

@@ -8,12 +8,34 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import add_service_error
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
+from villages.models import Village
 
 from . import services
-from .filters import AssignmentFilter, SecretaryFilter, TeamFilter, UnitFilter
-from .forms import AssignmentForm, DispatchUnitForm, EndAssignmentForm, IdLookupForm, RotationForm, SecretaryForm
+from .filters import AssignmentFilter, BatchFilter, SecretaryFilter, TeamFilter, UnitFilter
+from .forms import (
+    AssignmentForm,
+    BatchForm,
+    DispatchUnitForm,
+    EndAssignmentForm,
+    IdLookupForm,
+    RotationForm,
+    SecretaryForm,
+    WorkTeamForm,
+)
 from .importers import may_import
-from .models import Assignment, DispatchUnit, Secretary, WorkTeam
+from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
+from .privacy import record_full_view, sees_phones, shown_person
+
+
+def visible_ids(model, user, pks):
+    """Which of these rows the user may open: one query. A page links only those (no link that ends in a 404),
+    e.g. a secretary who has since moved to another township, or the village of a past assignment."""
+    return set(model.objects.for_user(user).filter(pk__in=set(pks)).values_list("pk", flat=True))
+
+
+def may_change(user, obj):
+    """Offer an edit button only where the edit page would open (a city's batch is read-only to a county)."""
+    return type(obj).objects.for_user(user, "change").filter(pk=obj.pk).exists()
 
 
 def active_assignments():
@@ -35,7 +57,8 @@ class SecretaryList(SecretaryMixin, ScopedListView):
     filterset_class = SecretaryFilter
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "may_import": may_import(self.request.user)}
+        return {**super().get_context_data(**kwargs), "may_import": may_import(self.request.user),
+                "show_phones": sees_phones(self.request.user)}
 
     def decorate(self, queryset):
         return queryset.select_related("unit").prefetch_related(active_assignments())
@@ -47,8 +70,12 @@ class SecretaryDetail(SecretaryMixin, ScopedDetailView):
         context["assignments"] = (
             self.object.assignments.select_related("village__region__parent", "batch").order_by("-start_date", "-pk")
         )
-        context["shown_id_number"] = self.object.id_number_for(self.request.user)
+        context["shown"] = shown_person(self.request.user, self.object)
         context["teams"] = WorkTeam.objects.for_user(self.request.user).filter(members=self.object)
+        context["visible_villages"] = visible_ids(Village, self.request.user,
+                                                  [a.village_id for a in context["assignments"]])
+        if context["shown"].full:
+            record_full_view(self.request, self.object)
         return context
 
 
@@ -57,7 +84,11 @@ class SecretaryCreate(SecretaryMixin, ScopedCreateView):
 
 
 class SecretaryUpdate(SecretaryMixin, ScopedUpdateView):
-    pass
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "id_number" in context["form"].fields:  # the form shows the whole number
+            record_full_view(self.request, self.object)
+        return context
 
 
 class SecretaryDelete(SecretaryMixin, ScopedDeleteView):
@@ -143,6 +174,12 @@ class AssignmentList(ScopedListView):
     def decorate(self, queryset):
         return queryset.select_related("secretary__unit", "village__region__parent", "batch")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["visible_secretaries"] = visible_ids(Secretary, self.request.user,
+                                                     [a.secretary_id for a in context["object_list"]])
+        return context
+
 
 class AssignmentCreate(ScopedCreateView):
     model = Assignment
@@ -211,8 +248,12 @@ class UnitDelete(UnitMixin, ScopedDeleteView):
 
 # --- Work teams --------------------------------------------------------------------------------
 
-class TeamList(ScopedListView):
+class TeamMixin:
     model = WorkTeam
+    form_class = WorkTeamForm
+
+
+class TeamList(TeamMixin, ScopedListView):
     filterset_class = TeamFilter
 
     def decorate(self, queryset):
@@ -221,13 +262,64 @@ class TeamList(ScopedListView):
         ).order_by("name")
 
 
-class TeamDetail(ScopedDetailView):
-    model = WorkTeam
-
+class TeamDetail(TeamMixin, ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = (
             Secretary.objects.for_user(self.request.user).filter(work_teams=self.object)
             .select_related("unit").prefetch_related(active_assignments())
         )
+        context["hidden_members"] = self.object.members.count() - len(context["members"])
+        context["may_change"] = may_change(self.request.user, self.object)
+        context["visible_people"] = visible_ids(Secretary, self.request.user,
+                                                [self.object.leader_id, self.object.liaison_id])
         return context
+
+
+class TeamCreate(TeamMixin, ScopedCreateView):
+    pass
+
+
+class TeamUpdate(TeamMixin, ScopedUpdateView):
+    pass
+
+
+# --- Batches -----------------------------------------------------------------------------------
+
+class BatchMixin:
+    model = Batch
+    form_class = BatchForm
+
+
+class BatchList(BatchMixin, ScopedListView):
+    filterset_class = BatchFilter
+
+    def decorate(self, queryset):
+        # Counted within what this user sees: a township counts its own villages' assignments.
+        visible = Assignment.objects.for_user(self.request.user).values("pk")
+        return queryset.select_related("region").annotate(
+            active_count=Count("assignments", filter=Q(assignments__status="active", assignments__in=visible),
+                               distinct=True),
+            team_count=Count("work_teams", distinct=True),
+        ).order_by("-start_date", "name")
+
+
+class BatchDetail(BatchMixin, ScopedDetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        assignments = Assignment.objects.for_user(self.request.user).filter(batch=self.object)
+        context["counts"] = assignments.aggregate(
+            active=Count("pk", filter=Q(status="active")), total=Count("pk"),
+            ending=Count("pk", filter=Q(status="active", end_date=self.object.end_date)),
+        )
+        context["teams"] = WorkTeam.objects.for_user(self.request.user).filter(batch=self.object)
+        context["may_change"] = may_change(self.request.user, self.object)
+        return context
+
+
+class BatchCreate(BatchMixin, ScopedCreateView):
+    pass
+
+
+class BatchUpdate(BatchMixin, ScopedUpdateView):
+    pass

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from excel.writer import SheetSpec, xlsx_response
+from secretaries.privacy import reads_diary_text
 
 from .filters import ServiceRecordFilter, WorkLogFilter
 from .models import ServiceKind, ServiceRecord, Tag, WorkLog
@@ -22,10 +23,12 @@ SERVICE_FIELDS = ("date", "kind", "title", "village__region__parent__name", "vil
                   "secretary__name", "secretary__unit__name", "people_served", "note")
 
 
-def log_rows(queryset):
+def log_rows(queryset, with_text=True):
     labels = dict(Tag.choices)
-    for *row, tags, text in queryset.values_list(*LOG_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        yield [*row, "、".join(labels.get(tag, tag) for tag in tags.split(",") if tag), text]
+    fields = LOG_FIELDS if with_text else LOG_FIELDS[:-1]  # without the text, it is not even read
+    for values in queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE):
+        *row, tags = values[:9]
+        yield [*row, "、".join(labels.get(tag, tag) for tag in tags.split(",") if tag), *values[9:]]
 
 
 def service_rows(queryset):
@@ -50,8 +53,11 @@ def _export(request, *, model, filterset_class, sheet, headers, rows, widths, no
 @require_GET
 @login_required
 def export_logs(request):
-    return _export(request, model=WorkLog, filterset_class=WorkLogFilter, sheet="民情日记", headers=LOG_HEADERS,
-                   rows=log_rows, widths={0: 12, 4: 20, 9: 80}, noun="民情日记")
+    # Leaders and unit contacts get dates and counts, not the text (secretaries.privacy).
+    with_text = reads_diary_text(request.user)
+    return _export(request, model=WorkLog, filterset_class=WorkLogFilter, sheet="民情日记",
+                   headers=LOG_HEADERS if with_text else LOG_HEADERS[:-1],
+                   rows=lambda queryset: log_rows(queryset, with_text), widths={0: 12, 4: 20, 9: 80}, noun="民情日记")
 
 
 @require_GET

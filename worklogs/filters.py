@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from secretaries.models import Secretary
+from secretaries.privacy import reads_diary_text
 from villages.filters import ScopedFilterSet
 from villages.models import Region
 
@@ -32,9 +33,15 @@ class WorkLogFilter(OwnRecordFilter):
         model = WorkLog
         fields = ()
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.reads_text = reads_diary_text(user)
+
     def search(self, queryset, name, value):
-        return queryset.filter(Q(secretary__name__contains=value) | Q(text__contains=value)
-                               | Q(village__region__name__contains=value))
+        found = Q(secretary__name__contains=value) | Q(village__region__name__contains=value)
+        if self.reads_text:  # a search hit would otherwise tell a role what the text it may not read says
+            found |= Q(text__contains=value)
+        return queryset.filter(found)
 
 
 class ServiceRecordFilter(OwnRecordFilter):

@@ -18,6 +18,7 @@ from accounts.params import parse_id
 from accounts.roles import Role
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
 from secretaries.models import Secretary
+from secretaries.privacy import reads_diary_text
 
 from . import reports, services
 from .filters import ServiceRecordFilter, WorkLogFilter
@@ -111,7 +112,8 @@ class LogList(LogMixin, ScopedListView):
         today = timezone.localdate()
         mine = own_secretary(self.request.user)
         context.update(today=today, mine=mine, export_query=self.request.GET.urlencode(),
-                       todays_log=mine and WorkLog.objects.filter(secretary=mine, date=today).first())
+                       todays_log=mine and WorkLog.objects.filter(secretary=mine, date=today).first(),
+                       reads_text=reads_diary_text(self.request.user))
         return context
 
 
@@ -122,6 +124,7 @@ class LogDetail(LogMixin, ScopedDetailView):
         context["services"] = ServiceRecord.objects.for_user(user).filter(work_log=log).order_by("pk")
         context["mine"] = log.secretary.user_id == user.pk
         context["editable"] = context["mine"] and log.is_editable(timezone.localdate())
+        context["reads_text"] = reads_diary_text(user)
         return context
 
 
@@ -259,6 +262,7 @@ def summary(request, pk, kind, start):
     open_now = period.start <= today and Summary(kind=kind, period_start=period.start).is_editable(today)
     return render(request, "worklogs/summary.html", {
         **data, "secretary": secretary, "form": form, "writes": writes and open_now,
+        "reads_text": reads_diary_text(request.user),
         "previous": period.previous(), "next": period.next() if period.end < today else None,
     })
 

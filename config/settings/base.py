@@ -291,3 +291,24 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 REPORT_SYNC_MAX_PEOPLE = int(os.environ.get("REPORT_SYNC_MAX_PEOPLE", "2000"))  # larger yearly reports run as jobs
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # links in messages that leave the site
+# --- pdata: 身份证号 and phones encrypted at rest (accounts/crypto.py) ---
+# FIELD_ENCRYPTION_KEYS: comma-separated, newest first (32 random bytes each, urlsafe base64); FIELD_HASH_KEY: the
+# key of the lookup hash. Or FIELD_KEYS_FILE: a file outside the repository with the same two NAME=value lines.
+# Without either, development and tests use fixed dev keys (`check` warns); production.py refuses to start.
+def _field_keys():
+    found = {name: os.environ.get(name, "") for name in ("FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY")}
+    if os.environ.get("FIELD_KEYS_FILE"):
+        for line in Path(os.environ["FIELD_KEYS_FILE"]).read_text(encoding="utf-8").splitlines():
+            name, _, value = line.partition("=")
+            if name.strip() in found and not found[name.strip()]:
+                found[name.strip()] = value.strip()
+    return [k.strip() for k in found["FIELD_ENCRYPTION_KEYS"].split(",") if k.strip()], found["FIELD_HASH_KEY"]
+
+
+FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY = _field_keys()
+FIELD_KEYS_FROM_ENVIRONMENT = bool(FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY)
+# Public, fixed, for development and tests only: never protects real data.
+FIELD_DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkgZmllbGQga2V5LCBuZXZlciBwcm9kISE="
+FIELD_DEV_HASH_KEY = "ZGV2LW9ubHkgaGFzaCBrZXksIG5ldmVyIGluIHByb2Q="
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [FIELD_DEV_ENCRYPTION_KEY]
+FIELD_HASH_KEY = FIELD_HASH_KEY or FIELD_DEV_HASH_KEY

@@ -46,3 +46,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _statem
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={_statement_timeout * 1000}"  # noqa: F405
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405
 STORAGES["default"] = {"BACKEND": "operations.storage.SafeFileSystemStorage"}  # a full disk is a message, not a 500
+# pdata: 身份证号 and phones are encrypted at rest; never with the public development keys.
+from .base import (  # noqa: E402
+    FIELD_DEV_ENCRYPTION_KEY,
+    FIELD_DEV_HASH_KEY,
+    FIELD_ENCRYPTION_KEYS,
+    FIELD_HASH_KEY,
+    FIELD_KEYS_FROM_ENVIRONMENT,
+)
+
+if (not FIELD_KEYS_FROM_ENVIRONMENT or FIELD_DEV_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS
+        or FIELD_HASH_KEY == FIELD_DEV_HASH_KEY):
+    raise ImproperlyConfigured(
+        "生产环境必须提供敏感字段密钥：请设置环境变量 FIELD_ENCRYPTION_KEYS 和 FIELD_HASH_KEY，"
+        "或用 FIELD_KEYS_FILE 指向仓库以外的密钥文件（生成方法见 README）。"
+    )

@@ -60,4 +60,4 @@ def test_it_names_the_wrong_length_and_bad_characters():
 
 
 def test_masking_hides_birth_date_and_sequence():
-    assert idcard.mask("370828198503141236") == "370828********1236"
+    assert idcard.mask("370828198503141236") == "37***************6"

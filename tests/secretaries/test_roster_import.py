@@ -127,17 +127,20 @@ def test_unknown_units_are_created_only_when_asked(world):
     assert DispatchUnit.objects.get(name="县统计局").region == world.county
 
 
-def test_a_township_official_may_import_only_their_township(world):
-    plan = run(world.users.town_a, xlsx([person("孙丽", f.id_number(), township="鸡黍镇", village="前进村")]))
-    assert "没有名为“前进村”的村" in plan.problems[0].reason
-    assert run(world.users.town_a, xlsx([person("孙丽", f.id_number())])).written
+def test_a_county_imports_only_into_its_own_villages(world):
+    plan = run(world.users.admin_ls, xlsx([person("孙丽", f.id_number(), unit="梁山县水务局")]))
+    assert "没有名为“李楼村”的村" in plan.problems[0].reason
 
 
-def test_another_regions_person_is_not_revealed_or_changed(world):
-    plan = run(world.users.town_a, xlsx([person("李娜", world.sec_b.id_number)]))
-    assert "管辖范围以外" in plan.problems[0].reason
+def test_another_countys_person_is_not_revealed_or_changed(world):
+    # Planned like any new person (nothing said in the preview); refused at confirm without saying where.
+    f.village(world.town_c, "新村")
+    plan = run(world.users.admin_ls, xlsx([person("李娜", world.sec_b.id_number, unit="梁山县水务局",
+                                                   township="馆驿镇", village="新村")]))
+    assert not plan.written and plan.counts["new"] == 1
+    assert "市委组织部办理调转" in plan.problems[0].reason and "金乡" not in plan.problems[0].reason
     world.sec_b.refresh_from_db()
-    assert world.sec_b.phone == "13805371234"
+    assert world.sec_b.phone == "13805371234" and world.sec_b.region == world.village_b.region
 
 
 def test_a_dry_run_writes_nothing(world):
@@ -176,9 +179,6 @@ def test_review_findings_stay_fixed(world):
     rows = [person("甲", datetime.date(2024, 1, 1)), person("乙", True, village="王庄村")]
     problems = run(world.users.admin, xlsx(rows)).problems
     assert [(p.row, p.reason[:5]) for p in problems if p.column == "身份证号"] == [(2, "身份证号应"), (3, "身份证号应")]
-    # A township official cannot create units, even when asking.
-    plan = run(world.users.town_a, xlsx([person("孙丽", f.id_number(), 派出单位="新单位")]), create_units=True)
-    assert "联系县委组织部" in plan.problems[0].reason and not DispatchUnit.objects.filter(name="新单位").exists()
     # Too long for the database is a row error.
     long_rank = xlsx([person("孙丽", f.id_number()) + ["x" * 31]], headers=[*HEADERS, "职级"])
     assert "最多 30 个字" in run(world.users.admin, long_rank).problems[0].reason
