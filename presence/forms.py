@@ -22,8 +22,6 @@ class DrawForm(forms.Form):
                                               "invalid": "请填写 0.01 到 1 之间的小数。",
                                               "max_decimal_places": "最多两位小数。",
                                               "max_digits": "请填写 0.01 到 1 之间的小数。"})
-    seed = forms.IntegerField(label="随机种子", required=False, min_value=0, max_value=10**12,
-                              help_text="留空则随机生成；填写同一种子可复现抽取结果。")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,7 +40,6 @@ class SpotCheckRound(models.Model):
     rate = models.DecimalField(
         "抽查比例", max_digits=3, decimal_places=2, validators=[MinValueValidator(0.01), MaxValueValidator(1)]
     )
-    seed = models.PositiveBigIntegerField("随机种子", help_text="同一种子、同一名单可复现抽取结果。")
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="抽取人", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

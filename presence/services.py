@@ -6,7 +6,6 @@ approved leave) the secretary's absences are re-read and the three-absences rule
 
 import contextlib
 import datetime
-import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,9 +37,11 @@ def round_draw(*, user, region, rate, today, seed=None, request=None):
     people = sampling.eligible(region, today)
     if not people:
         raise ValidationError(f"{region.name}没有在岗的第一书记，无法抽取。")
-    seed = secrets.randbelow(10**9) if seed is None else seed
-    chosen = sampling.draw(people, rate=rate, seed=seed, day=today)
-    round_ = SpotCheckRound(region=region, date=today, rate=rate, seed=seed,
+    # The seed goes to the audit row only: enough to replay the draw, never shown on a page.
+    seed = sampling.new_seed() if seed is None else seed
+    priority, randomly = sampling.draw(people, rate=rate, seed=seed, day=today)
+    chosen = priority + randomly
+    round_ = SpotCheckRound(region=region, date=today, rate=rate,
                             drawn_by=user if user is not None and user.is_authenticated else None)
     round_.full_clean()
     try:
@@ -57,7 +58,8 @@ def round_draw(*, user, region, rate, today, seed=None, request=None):
         for a in chosen
     ])
     audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=round_,
-                 changes={"抽查比例": str(rate), "随机种子": seed, "在岗人数": len(people), "抽取人数": len(chosen)})
+                 changes={"抽查比例": str(rate), "在岗人数": len(people), "抽取人数": len(chosen),
+                          "按轮换抽取": len(priority), "完全随机抽取": len(randomly), "replay": {"seed": seed}})
     return round_
 
 

@@ -202,3 +202,8 @@ WORKLOG_EDIT_DAYS = int(os.environ.get("WORKLOG_EDIT_DAYS", "7"))
 PRESENCE_ABSENCE_RUN = int(os.environ.get("PRESENCE_ABSENCE_RUN", "3"))
 PRESENCE_MAX_LEAVE_DAYS = int(os.environ.get("PRESENCE_MAX_LEAVE_DAYS", "30"))
 PRESENCE_DEFAULT_RATE = float(os.environ.get("PRESENCE_DEFAULT_RATE", "0.2"))
+
+# Field work (spot checks that cannot be gamed, 约谈, evidence photos; need → resource matching). The share of a
+# spot-check draw's places drawn purely at random from everyone (the rest go to whoever was checked longest ago);
+# a secretary found 不在岗 is re-checked within PRESENCE_RECHECK_DAYS days, outside the regular draw.
+PRESENCE_RANDOM_SHARE = float(os.environ.get("PRESENCE_RANDOM_SHARE", "0.25"))

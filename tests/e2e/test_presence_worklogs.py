@@ -50,7 +50,6 @@ def test_a_third_absence_is_noticed_and_a_days_log_rolls_up(world, page, live_se
     page.wait_for_url(f"{live_server.url}{reverse('presence:board')}")
     assert page.locator("select[name=region] option").all_inner_texts() == ["胡集镇"]
     page.fill("input[name=rate]", "0.2")
-    page.fill("input[name=seed]", "2025")
     page.click("button:has-text('抽取本次名单')")
     assert "已抽取 1 名第一书记" in messages_text(page)
     check = SpotCheck.objects.get(date=today)

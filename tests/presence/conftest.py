@@ -60,7 +60,7 @@ def drawn(assignment, day):
     """A check of `assignment`'s secretary on `day`, in that day's round for their township."""
     township = assignment.village.region.parent
     round_, _ = SpotCheckRound.objects.get_or_create(region=township, date=day,
-                                                     defaults={"rate": Decimal("0.2"), "seed": 1})
+                                                     defaults={"rate": Decimal("0.2")})
     return SpotCheck.objects.create(round=round_, secretary=assignment.secretary, assignment=assignment,
                                     village=assignment.village, date=day)
 
