@@ -31,7 +31,7 @@ def may_issue(user):
 def notices_for(user):
     """Issued notices in the user's scope; drafts too for the supervising offices."""
     notices = Notice.objects.for_user(user)
-    return notices if supervises(user) else notices.filter(status=Notice.Status.ISSUED)
+    return notices if supervises(user) else notices.exclude(status=Notice.Status.DRAFT)
 
 
 def _blind_to_photos(user):

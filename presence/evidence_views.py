@@ -33,7 +33,7 @@ def evidence_create(request):
     profile = own_profile(request.user)
     if profile is None:
         raise PermissionDenied("打卡照片由第一书记本人上传。")
-    form = EvidenceForm(request.POST or None, request.FILES or None, secretary=profile,
+    form = EvidenceForm(request.POST or None, request.FILES or None, secretary=profile, user=request.user,
                         initial={"spot_check": request.GET.get("check")})
     if request.method == "POST" and form.is_valid():
         try:

@@ -85,11 +85,12 @@ class EvidenceForm(forms.Form):
                                         empty_label="（不关联）")
     note = forms.CharField(label="说明", max_length=200, required=False)
 
-    def __init__(self, *args, secretary, **kwargs):
+    def __init__(self, *args, secretary, user, **kwargs):
         super().__init__(*args, **kwargs)
         since = timezone.localdate() - datetime.timedelta(days=60)
+        # Through the user's scope: a county round not yet recorded must not show up here either.
         self.fields["spot_check"].queryset = (
-            SpotCheck.objects.filter(secretary=secretary, date__gte=since).order_by("-date", "-pk")
+            SpotCheck.objects.for_user(user).filter(secretary=secretary, date__gte=since).order_by("-date", "-pk")
         )
         self.fields["spot_check"].label_from_instance = lambda c: f"{c.date:%Y-%m-%d} {c.get_result_display()}"
 

@@ -28,8 +28,24 @@ def photo_path(instance, filename):
     return f"presence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
+class RoundQuerySet(ScopedQuerySet):
+    def for_user(self, user, action="view"):
+        """A round drawn by the county stays with the county's inspectors until every result in it is recorded:
+        the township, the unit and the secretary learn of it only then (四不两直)."""
+        rows = super().for_user(user, action)
+        return rows if sees_confidential(user) else rows.exclude(confidential=True, revealed_at__isnull=True)
+
+
+def sees_confidential(user):
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_county_admin)
+
+
 class SpotCheckRound(models.Model):
-    """一轮抽查: the sample drawn for a county or a township on one day."""
+    """一轮抽查: the sample drawn for a county or a township on one day, or the re-checks due that day."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "定期抽查"
+        RECHECK = "recheck", "复查"
 
     region = models.ForeignKey(
         Region, verbose_name="抽查范围", on_delete=models.PROTECT, related_name="+",
@@ -44,8 +60,11 @@ class SpotCheckRound(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="抽取人", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    confidential = models.BooleanField("县级暗访（结果录入前保密）", default=False)
+    revealed_at = models.DateTimeField("结果全部录入时间", null=True, blank=True)
 
-    objects = ScopedManager()
+    objects = RoundQuerySet.as_manager()
 
     scope_field = "region"
 
@@ -55,13 +74,13 @@ class SpotCheckRound(models.Model):
         ordering = ["-date", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "date"], name="spot_check_round_once_a_day",
+                fields=["region", "date", "kind"], name="spot_check_round_once_a_day",
                 violation_error_message="该区域当天已经抽取过一轮，请直接录入结果。",
             ),
         ]
 
     def __str__(self):
-        return f"{self.region} {self.date:%Y-%m-%d} 抽查"
+        return f"{self.region} {self.date:%Y-%m-%d} {'复查' if self.kind == self.Kind.RECHECK else '抽查'}"
 
 
 class Result(models.TextChoices):
@@ -78,7 +97,19 @@ class Method(models.TextChoices):
     UNANNOUNCED = "unannounced", "四不两直暗访"
 
 
+class Source(models.TextChoices):
+    DRAW = "draw", "抽取"
+    RECHECK = "recheck", "不在岗复查"
+    WATCH = "watch", "通报期间加查"
+
+
 class SpotCheckQuerySet(ScopedQuerySet):
+    def for_user(self, user, action="view"):
+        rows = super().for_user(user, action)
+        if sees_confidential(user):
+            return rows
+        return rows.exclude(round__confidential=True, round__revealed_at__isnull=True)
+
     def recorded(self):
         return self.exclude(result=Result.PENDING)
 
@@ -105,6 +136,9 @@ class SpotCheck(models.Model):
     photo = models.FileField("现场照片", upload_to=photo_path, max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.DRAW)
+    recheck_of = models.OneToOneField("self", verbose_name="复查的不在岗记录", on_delete=models.CASCADE, null=True,
+                                      blank=True, related_name="recheck")
 
     objects = SpotCheckQuerySet.as_manager()
 
@@ -266,6 +300,7 @@ class Notice(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         ISSUED = "issued", "已发布"
+        CLOSED = "closed", "已约谈销号"
 
     secretary = models.ForeignKey(Secretary, verbose_name="第一书记", on_delete=models.PROTECT,
                                   related_name="presence_notices")
@@ -285,6 +320,14 @@ class Notice(models.Model):
     created_at = models.DateTimeField("生成时间", default=timezone.now)
     issued_at = models.DateTimeField("发布时间", null=True, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    # 约谈: the talk the notice calls for, recorded when it has taken place; recording it closes the notice.
+    talk_on = models.DateField("约谈日期", null=True, blank=True)
+    talk_by = models.CharField("约谈人", max_length=100, blank=True)
+    talk_with = models.CharField("被约谈人", max_length=200, blank=True)
+    talk_outcome = models.TextField("约谈情况及整改要求", blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="销号人", on_delete=models.SET_NULL,
                                   null=True, blank=True, related_name="+")
 
     objects = ScopedManager()
@@ -306,4 +349,9 @@ class Notice(models.Model):
 
     @property
     def is_issued(self):
-        return self.status == self.Status.ISSUED
+        """Issued (and possibly closed since): no longer a draft."""
+        return self.status != self.Status.DRAFT
+
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED

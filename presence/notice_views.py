@@ -12,6 +12,7 @@ from accounts.models import AuditLog
 
 from . import access, services
 from .forms import NoticeForm
+from .models import SpotCheck
 
 
 def scoped_notice(request, pk):
@@ -32,7 +33,7 @@ def notice_list(request):
 @login_required
 def notice_detail(request, pk):
     notice = scoped_notice(request, pk)
-    checks = notice.checks.order_by("date", "pk")
+    checks = SpotCheck.objects.for_user(request.user).filter(notices=notice).order_by("date", "pk")
     return render(request, "presence/notice_detail.html", {"notice": notice, "checks": checks,
                                                            "may_issue": access.may_issue(request.user)})
 

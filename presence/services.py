@@ -6,11 +6,14 @@ approved leave) the secretary's absences are re-read and the three-absences rule
 
 import contextlib
 import datetime
+import random
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts import audit
@@ -19,7 +22,7 @@ from secretaries.models import Secretary, WorkTeam
 from villages.models import Region
 
 from . import access, photos, sampling
-from .models import Evidence, Leave, Notice, Result, SpotCheck, SpotCheckRound
+from .models import Evidence, Leave, Notice, Result, Source, SpotCheck, SpotCheckRound
 
 NEEDS_METHOD = {Result.PRESENT, Result.ABSENT, Result.OFFICIAL}
 MAX_LEAVE_SPAN = 90  # days in one request; a longer absence is a recall, not leave
@@ -29,7 +32,10 @@ MAX_LEAVE_SPAN = 90  # days in one request; a longer absence is a recall, not le
 
 @transaction.atomic
 def round_draw(*, user, region, rate, today, seed=None, request=None):
-    """Draw a sample of the region's active first secretaries; those on approved leave that day start 请假中."""
+    """Draw a sample of the region's active first secretaries (presence.sampling), plus — by chance, from the same
+    generator — some of those under a notice not yet closed; those on approved leave that day start 请假中.
+
+    A round drawn by county staff (or by the scheduled command) is confidential until its results are in."""
     if region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
         raise ValidationError("只能按县（市、区）或镇（街道）抽取。")
     if not 0 < rate <= 1:
@@ -41,26 +47,91 @@ def round_draw(*, user, region, rate, today, seed=None, request=None):
     seed = sampling.new_seed() if seed is None else seed
     priority, randomly = sampling.draw(people, rate=rate, seed=seed, day=today)
     chosen = priority + randomly
-    round_ = SpotCheckRound(region=region, date=today, rate=rate,
-                            drawn_by=user if user is not None and user.is_authenticated else None)
+    watched = _watched(people, chosen, seed)
+    drawn_by = user if user is not None and user.is_authenticated else None
+    round_ = SpotCheckRound(region=region, date=today, rate=rate, drawn_by=drawn_by,
+                            confidential=drawn_by is None or drawn_by.is_county_admin)
     round_.full_clean()
     try:
         with transaction.atomic():
             round_.save()
     except IntegrityError:
         raise ValidationError("该区域当天已经抽取过一轮，请直接录入结果。") from None
-    on_leave = set(Leave.objects.approved().covering(today)
-                   .filter(secretary_id__in=[a.secretary_id for a in chosen]).values_list("secretary_id", flat=True))
-    SpotCheck.objects.bulk_create([
-        SpotCheck(round=round_, secretary=a.secretary, assignment=a, village=a.village, date=today,
-                  result=Result.LEAVE if a.secretary_id in on_leave else Result.PENDING,
-                  note="抽取时正在批准的请假期内" if a.secretary_id in on_leave else "")
-        for a in chosen
-    ])
+    entries = [(a, Source.DRAW) for a in chosen] + [(a, Source.WATCH) for a in watched]
+    _add_checks(round_, entries, today)
     audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=round_,
                  changes={"抽查比例": str(rate), "在岗人数": len(people), "抽取人数": len(chosen),
-                          "按轮换抽取": len(priority), "完全随机抽取": len(randomly), "replay": {"seed": seed}})
+                          "按轮换抽取": len(priority), "完全随机抽取": len(randomly), "通报期间加查": len(watched),
+                          "replay": {"seed": seed}})
+    reveal_when_done([round_.pk])
     return round_
+
+
+def _watched(people, chosen, seed):
+    """Those under a notice not yet closed who were not drawn: each added with PRESENCE_WATCH_CHANCE, so they are
+    checked more often than others, yet still cannot tell which round."""
+    taken = {a.secretary_id for a in chosen}
+    rest = [a for a in people if a.secretary_id not in taken]
+    noticed = set(Notice.objects.filter(secretary_id__in=[a.secretary_id for a in rest])
+                  .exclude(status=Notice.Status.CLOSED).values_list("secretary_id", flat=True))
+    rng = random.Random(f"{seed}:watch")
+    return [a for a in rest if a.secretary_id in noticed and rng.random() < settings.PRESENCE_WATCH_CHANCE]
+
+
+def _add_checks(round_, entries, day, recheck_of=None):
+    ids = [a.secretary_id for a, _ in entries]
+    on_leave = set(Leave.objects.approved().covering(day).filter(secretary_id__in=ids)
+                   .values_list("secretary_id", flat=True))
+    return SpotCheck.objects.bulk_create([
+        SpotCheck(round=round_, secretary=a.secretary, assignment=a, village=a.village, date=day, source=source,
+                  recheck_of=recheck_of, result=Result.LEAVE if a.secretary_id in on_leave else Result.PENDING,
+                  note="抽取时正在批准的请假期内" if a.secretary_id in on_leave else "")
+        for a, source in entries
+    ])
+
+
+def reveal_when_done(round_ids, now=None):
+    """Confidential rounds whose every result is recorded become visible to the township, unit and secretary."""
+    pending = SpotCheck.objects.filter(round=OuterRef("pk"), result=Result.PENDING)
+    SpotCheckRound.objects.filter(pk__in=round_ids, confidential=True, revealed_at__isnull=True).exclude(
+        Exists(pending)).update(revealed_at=now or timezone.now())
+
+
+def recheck_schedule(check, *, user=None, request=None, today=None):
+    """Someone found 不在岗 is checked again on a day nobody can predict within PRESENCE_RECHECK_DAYS, outside the
+    regular draw (in a 复查 round of the same region and the same confidentiality). Once per absence."""
+    if SpotCheck.objects.filter(recheck_of=check).exists():
+        return None
+    today = today or timezone.localdate()
+    start = max(check.date + datetime.timedelta(days=1), today)
+    end = max(check.date + datetime.timedelta(days=settings.PRESENCE_RECHECK_DAYS), start)
+    day = start + datetime.timedelta(days=secrets.randbelow((end - start).days + 1))
+    origin = check.round
+    round_, _ = SpotCheckRound.objects.get_or_create(
+        region=origin.region, date=day, kind=SpotCheckRound.Kind.RECHECK,
+        defaults={"rate": origin.rate, "confidential": origin.confidential,
+                  "drawn_by": user if user is not None and user.is_authenticated else None})
+    if round_.checks.filter(secretary_id=check.secretary_id).exists():
+        return None
+    if round_.confidential and round_.revealed_at is not None:
+        SpotCheckRound.objects.filter(pk=round_.pk).update(revealed_at=None)  # a new pending check: hidden again
+    [recheck] = _add_checks(round_, [(check.assignment, Source.RECHECK)], day, recheck_of=check)
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=recheck,
+                 changes={"复查": f"{check.date:%Y-%m-%d} 不在岗", "复查日期": str(day)})
+    reveal_when_done([round_.pk])
+    return recheck
+
+
+def recheck_withdraw(check, *, user=None, request=None):
+    """The absence was corrected: its re-check, if not yet done, is withdrawn."""
+    recheck = SpotCheck.objects.filter(recheck_of=check, result=Result.PENDING).first()
+    if recheck is None:
+        return
+    audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=recheck,
+                 changes={"原因": "不在岗记录已更正，复查撤回"})
+    round_id = recheck.round_id
+    recheck.delete()
+    reveal_when_done([round_id])
 
 
 def on_approved_leave(secretary_id, day):
@@ -95,7 +166,12 @@ def check_record(*, user, check, result, method="", inspector="", note="", photo
         if photo is not None:
             changes["photo"] = ["", "（已上传现场照片）"]
         audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=check, changes=changes)
+        if result == Result.ABSENT:
+            recheck_schedule(check, user=user, request=request, today=timezone.localdate(now or timezone.now()))
+        elif before["result"] == Result.ABSENT:
+            recheck_withdraw(check, user=user, request=request)
         apply_absence_rule(check.secretary, user=user, request=request)
+        reveal_when_done([check.round_id], now=now)
     return check
 
 
@@ -305,8 +381,10 @@ def leave_decide(*, user, leave, approve, note="", request=None, now=None):
     if approve:
         covered = SpotCheck.objects.filter(secretary=leave.secretary, date__range=(leave.start_date, leave.end_date),
                                            result__in=[Result.ABSENT, Result.PENDING])
+        rounds = list(covered.values_list("round_id", flat=True))
         if covered.update(result=Result.LEAVE):
             apply_absence_rule(leave.secretary, user=user, request=request)
+            reveal_when_done(rounds)
     return leave
 
 

@@ -207,3 +207,6 @@ PRESENCE_DEFAULT_RATE = float(os.environ.get("PRESENCE_DEFAULT_RATE", "0.2"))
 # spot-check draw's places drawn purely at random from everyone (the rest go to whoever was checked longest ago);
 # a secretary found 不在岗 is re-checked within PRESENCE_RECHECK_DAYS days, outside the regular draw.
 PRESENCE_RANDOM_SHARE = float(os.environ.get("PRESENCE_RANDOM_SHARE", "0.25"))
+PRESENCE_RECHECK_DAYS = int(os.environ.get("PRESENCE_RECHECK_DAYS", "7"))
+# Someone under a notice not yet closed (约谈 not recorded) is added to each round of their area with this chance.
+PRESENCE_WATCH_CHANCE = float(os.environ.get("PRESENCE_WATCH_CHANCE", "0.5"))

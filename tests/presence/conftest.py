@@ -59,7 +59,7 @@ def photo(lat=None, lon=None, name="打卡.jpg", **kwargs):
 def drawn(assignment, day):
     """A check of `assignment`'s secretary on `day`, in that day's round for their township."""
     township = assignment.village.region.parent
-    round_, _ = SpotCheckRound.objects.get_or_create(region=township, date=day,
+    round_, _ = SpotCheckRound.objects.get_or_create(region=township, date=day, kind=SpotCheckRound.Kind.REGULAR,
                                                      defaults={"rate": Decimal("0.2")})
     return SpotCheck.objects.create(round=round_, secretary=assignment.secretary, assignment=assignment,
                                     village=assignment.village, date=day)
