@@ -123,6 +123,28 @@ class NoticeForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
 
 
+class TalkForm(forms.ModelForm):
+    """约谈 record: prefilled with whom the notice says to talk to."""
+
+    class Meta:
+        model = Notice
+        fields = ("talk_on", "talk_by", "talk_with", "talk_outcome")
+        widgets = {"talk_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "talk_outcome": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"talk_with": "通报要求约谈的工作队队长、派出单位分管领导，以及第一书记本人。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.Meta.fields:
+            self.fields[name].required = True
+        notice = self.instance
+        if not notice.talk_with:
+            people = [notice.team_leader and f"工作队队长{notice.team_leader.name}", notice.unit_leader,
+                      f"第一书记{notice.secretary.name}"]
+            self.initial["talk_with"] = "、".join(filter(None, people))
+        self.initial["talk_on"] = notice.talk_on or timezone.localdate()
+
+
 class RangeForm(forms.Form):
     start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))

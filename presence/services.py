@@ -310,6 +310,36 @@ def notice_issue(*, user, notice, request=None, now=None):
     return notice
 
 
+@transaction.atomic
+def notice_close(*, user, notice, talk_on, talk_by, talk_with, talk_outcome, request=None, now=None):
+    """约谈: record that the talk the notice calls for took place (when, by whom, with whom, what came of it); the
+    notice is then closed (已约谈销号) and its secretary no longer checked more often."""
+    if not access.may_issue(user):
+        raise PermissionDenied("只有县委组织部管理员可以登记约谈。")
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status == Notice.Status.DRAFT:
+        raise ValidationError("通报尚未发布，发布后才能登记约谈。")
+    if notice.is_closed:
+        raise ValidationError("该通报已登记约谈并销号。")
+    now = now or timezone.now()
+    if talk_on > timezone.localdate(now):
+        raise ValidationError({"talk_on": "约谈日期不能晚于今天。"})
+    if notice.issued_at and talk_on < timezone.localdate(notice.issued_at):
+        raise ValidationError({"talk_on": "约谈日期不能早于通报发布日期。"})
+    if not talk_outcome.strip():
+        raise ValidationError({"talk_outcome": "请填写约谈情况及整改要求。"})
+    notice.talk_on, notice.talk_by, notice.talk_with = talk_on, talk_by.strip(), talk_with.strip()
+    notice.talk_outcome = talk_outcome.strip()
+    notice.status, notice.closed_at, notice.closed_by = Notice.Status.CLOSED, now, user
+    notice.full_clean(exclude=["checks"])
+    notice.save(update_fields=["talk_on", "talk_by", "talk_with", "talk_outcome", "status", "closed_at",
+                               "closed_by"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=notice, changes={
+        "status": [Notice.Status.ISSUED.label, Notice.Status.CLOSED.label], "约谈日期": str(talk_on),
+        "约谈人": notice.talk_by, "被约谈人": notice.talk_with, "约谈情况": notice.talk_outcome})
+    return notice
+
+
 # --- Evidence ------------------------------------------------------------------------------------------------
 
 @transaction.atomic
