@@ -42,7 +42,8 @@ def notice_rows(queryset):
     labels = dict(Notice.Status.choices)
     rows = queryset.annotate(absences=Count("checks")).values_list(
         "title", "secretary__name", "village__region__parent__name", "village__region__name", "status", "absences",
-        "team_leader__name", "unit_leader", "created_at", "issued_at", "talk_on", "talk_by", "talk_with", "talk_outcome",
+        "team_leader__name", "unit_leader", "created_at", "issued_at",
+        "talk_on", "talk_by", "talk_with", "talk_outcome",
     ).order_by("-created_at", "-pk")
     for title, name, township, village, status, absences, leader, unit_leader, created, issued, *talk in rows:
         yield (title, name, township, village, labels[status], absences, leader, unit_leader, created, issued,

@@ -25,7 +25,8 @@ def issued(world):
 
 def form(**changes):
     return {"talk_on": TODAY.isoformat(), "talk_by": "县委组织部副部长 王强",
-            "talk_with": "县财政局分管领导 李明、第一书记张伟", "talk_outcome": "已当面约谈，本人作出书面检讨，承诺吃住在村。",
+            "talk_with": "县财政局分管领导 李明、第一书记张伟",
+            "talk_outcome": "已当面约谈，本人作出书面检讨，承诺吃住在村。",
             **changes}
 
 
