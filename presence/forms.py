@@ -78,9 +78,30 @@ class CheckForm(forms.ModelForm):
         fields = ("result", "method", "inspector", "note")
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input multiple>: cleaned one by one, returned as a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            if not data:
+                return super().clean(None, initial) and []
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
 class EvidenceForm(forms.Form):
-    photo = forms.FileField(label="水印相机照片", help_text="JPG 或 PNG，不超过 8 MB；请保留照片的拍摄时间和位置信息。",
-                            error_messages={"required": "请选择要上传的照片。"})
+    photo = MultipleFileField(label="水印相机照片",
+                              help_text="可一次选择多张（最多 9 张），JPG 或 PNG，每张不超过 8 MB；"
+                                        "请保留照片的拍摄时间和位置信息。",
+                              error_messages={"required": "请选择要上传的照片。"})
     spot_check = forms.ModelChoiceField(label="对应抽查", queryset=SpotCheck.objects.none(), required=False,
                                         empty_label="（不关联）")
     note = forms.CharField(label="说明", max_length=200, required=False)

@@ -182,6 +182,10 @@ class Evidence(models.Model):
     longitude = models.DecimalField("拍摄经度", max_digits=9, decimal_places=6, null=True, blank=True)
     distance = models.PositiveIntegerField("距村委会（米）", null=True, blank=True)
     radius = models.PositiveIntegerField("在村范围（米）", null=True, blank=True)
+    camera = models.CharField("相机型号", max_length=130, blank=True)
+    software = models.CharField("处理软件", max_length=60, blank=True)
+    # Signs that the EXIF was edited (presence.photos.doubts), one per line; empty when none.
+    doubts = models.TextField("疑点", blank=True)
 
     objects = ScopedManager()
 
@@ -222,7 +226,40 @@ class Evidence(models.Model):
 
     @property
     def is_flagged(self):
-        return self.beyond is not None or self.latitude is None
+        return self.beyond is not None or self.latitude is None or bool(self.doubts)
+
+    @property
+    def doubt_list(self):
+        return [line for line in self.doubts.splitlines() if line]
+
+    @property
+    def summary(self):
+        """The watermark line, without a map: "距村委会 120 米，拍摄于 09:12"."""
+        place = f"距村委会 {self.distance} 米" if self.distance is not None else (
+            "无位置信息" if self.latitude is None else "所驻村未登记坐标")
+        if self.taken_at is None:
+            return f"{place}，无拍摄时间"
+        taken = timezone.localtime(self.taken_at)
+        same_day = taken.date() == timezone.localtime(self.uploaded_at).date()
+        return f"{place}，拍摄于 {taken:%H:%M}" if same_day else f"{place}，拍摄于 {taken:%Y-%m-%d %H:%M}"
+
+    @property
+    def upload_lag(self):
+        """How long after the claimed moment the photo reached the server, in plain words (None without a time)."""
+        if self.taken_at is None:
+            return None
+        minutes = int((self.uploaded_at - self.taken_at).total_seconds() // 60)
+        if minutes < 0:
+            return "拍摄时间晚于上传时间"
+        if minutes < 60:
+            return f"拍摄后 {minutes} 分钟上传"
+        if minutes < 24 * 60:
+            return f"拍摄后 {minutes // 60} 小时上传"
+        return f"拍摄 {minutes // (24 * 60)} 天后才上传"
+
+    @property
+    def is_late(self):
+        return self.taken_at is not None and (self.uploaded_at - self.taken_at).total_seconds() > 24 * 3600
 
 
 class LeaveQuerySet(ScopedQuerySet):

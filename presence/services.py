@@ -25,6 +25,7 @@ from . import access, photos, sampling
 from .models import Evidence, Leave, Notice, Result, Source, SpotCheck, SpotCheckRound
 
 NEEDS_METHOD = {Result.PRESENT, Result.ABSENT, Result.OFFICIAL}
+MAX_PHOTOS = 9  # photos in one upload
 MAX_LEAVE_SPAN = 90  # days in one request; a longer absence is a recall, not leave
 
 
@@ -344,7 +345,7 @@ def notice_close(*, user, notice, talk_on, talk_by, talk_with, talk_outcome, req
 
 @transaction.atomic
 def evidence_upload(*, user, secretary, upload, spot_check=None, note="", request=None, now=None):
-    """Keep the photo with what its EXIF says and how far it was taken from the village office."""
+    """Keep the photo with what its EXIF claims, how far that is from the village office, and any sign of editing."""
     info = photos.check_photo(upload)
     if spot_check is not None and spot_check.secretary_id != secretary.pk:
         raise ValidationError({"spot_check": "只能关联本人的抽查记录。"})
@@ -352,9 +353,12 @@ def evidence_upload(*, user, secretary, upload, spot_check=None, note="", reques
     village = spot_check.village if spot_check is not None else assignment.village if assignment else None
     if village is None:
         raise ValidationError("您当前没有在岗的派驻记录，无法上传打卡照片。")
+    uploaded_at = now or timezone.now()
     evidence = Evidence(secretary=secretary, village=village, spot_check=spot_check, size=upload.size,
-                        note=note, uploaded_by=user, uploaded_at=now or timezone.now(), taken_at=info.taken_at,
-                        latitude=info.latitude, longitude=info.longitude)
+                        note=note, uploaded_by=user, uploaded_at=uploaded_at, taken_at=info.taken_at,
+                        latitude=info.latitude, longitude=info.longitude,
+                        camera=" ".join(filter(None, [info.make, info.model]))[:130], software=info.software,
+                        doubts="\n".join(photos.doubts(info, village=village, uploaded_at=uploaded_at)))
     if info.latitude is not None and village.has_coordinates:
         evidence.distance = round(photos.distance_m(info.latitude, info.longitude, village.latitude,
                                                     village.longitude))
@@ -363,8 +367,30 @@ def evidence_upload(*, user, secretary, upload, spot_check=None, note="", reques
         evidence.full_clean()
         evidence.save()
         audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=evidence,
-                     changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding})
+                     changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding,
+                              "疑点": evidence.doubts})
     return evidence
+
+
+@transaction.atomic
+def evidence_upload_many(*, user, secretary, uploads, spot_check=None, note="", request=None, now=None):
+    """Several photos of one visit (a watermark camera gives a few): all kept, or none."""
+    if not uploads:
+        raise ValidationError("请选择要上传的照片。")
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationError(f"一次最多上传 {MAX_PHOTOS} 张照片。")
+    kept = []
+    for number, upload in enumerate(uploads, start=1):
+        try:
+            kept.append(evidence_upload(user=user, secretary=secretary, upload=upload, spot_check=spot_check,
+                                        note=note, request=request, now=now))
+        except ValidationError as error:
+            for item in kept:  # the transaction rolls back the rows; the files go too
+                item.photo.storage.delete(item.photo.name)
+            if len(uploads) == 1 or hasattr(error, "error_dict"):
+                raise
+            raise ValidationError(f"第 {number} 张照片（{upload.name}）：{'；'.join(error.messages)}") from None
+    return kept
 
 
 # --- Leave ---------------------------------------------------------------------------------------------------

@@ -202,6 +202,6 @@ def secretary_calendar(request, pk):
         "previous_month": (first - datetime.timedelta(days=1)).replace(day=1),
         "next_month": last + datetime.timedelta(days=1),
         "summary": reports.for_secretary(secretary, request.user, today=today),
-        "is_self": secretary.user_id == request.user.pk,
+        "is_self": secretary.user_id == request.user.pk, "details": access.sees_leave_details(request.user),
     })
 
