@@ -18,7 +18,6 @@ import math
 import threading
 
 import jieba
-from django.db.models import Q
 
 from .models import Resource
 
@@ -60,6 +59,7 @@ for _broad, _words in BROADER.items():
     for _word in _words.split():
         BROAD_OF.setdefault(_word, []).append(_broad)
 
+QUIET = {"技术", "指导", "培训", "服务", "管理", "提供", "开展"}  # counted, but too general to give as a reason
 SINGLE = set("猪牛羊鸡鸭鹅鱼蒜桃梨路桥井菌")  # one-character words that carry meaning here
 STOP = set("""
 需要 需求 希望 想 想要 请求 申请 帮助 帮忙 协调 解决 问题 困难 一些 有关 相关 进行 开展 提供 组织 实施 推进 工作
@@ -182,7 +182,7 @@ def rank(need, resources, scorer=None):
         elif topic is None and resource.category == need.category:
             bonus += 0.12
             reasons.append(f"同属 {resource.get_category_display()}")
-        plain = [w for w in shared if query[w] == 1.0 and scorer.docs[resource.pk][w] == 1.0][:4]
+        plain = [w for w in shared if query[w] == 1.0 and scorer.docs[resource.pk][w] == 1.0 and w not in QUIET][:4]
         broad = [w for w in shared if w not in plain][:2]
         if plain:
             reasons.append(f"都提到 {'、'.join(plain)}")
@@ -234,17 +234,3 @@ def search(need, user, today, text, limit=SEARCH_RESULTS):
             found.append(resource)
     found.sort(key=lambda r: (-r.score, r.pk))
     return found[:limit]
-
-
-def guess_topic(text, entries):
-    """The catalogue entry whose words the text mentions most (for rows filed without one), or None."""
-    found = words(text)
-    best, hits = None, 0
-    for entry in entries:
-        count = sum(1 for word in entry.words.split() if word in found or word in (text or ""))
-        if count > hits:
-            best, hits = entry, count
-    return best
-
-
-__all__ = ["Q", "candidates", "choosable", "guess_topic", "rank", "search", "suggestions", "words"]

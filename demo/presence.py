@@ -20,7 +20,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from accounts.roles import Role
 from presence import services
-from presence.models import Leave, Method, Notice, Result, SpotCheck, SpotCheckRound
+from presence.models import Leave, Method, Notice, Result, Source, SpotCheck, SpotCheckRound
 from secretaries.models import Assignment
 from villages.models import Village
 
@@ -58,6 +58,7 @@ def ensure_demo_presence(county, accounts, *, seed, today, log):
     demo = DemoPresence(rng, today, admin, officials, serving)
     leaves = demo.leave()
     checks = demo.rounds(county)
+    demo.rechecks()
     photos = demo.evidence()
     demo.talk()
     notices = Notice.objects.filter(village__region__path__startswith=county.path).count()
@@ -184,6 +185,13 @@ class DemoPresence:
                                      upload=upload, spot_check=check, note="按督查要求补充在村照片",
                                      now=taken + datetime.timedelta(minutes=5 + number * 7))
         return len(shots)
+
+    def rechecks(self):
+        """The re-checks that followed absences before this week, done: the truant still away, others found in."""
+        due = (SpotCheck.objects.filter(source=Source.RECHECK, result=Result.PENDING, date__lt=self.monday)
+               .select_related("secretary").order_by("date", "pk"))
+        for check in list(due):
+            self.record(check, absent=check.assignment_id == self.truant.pk)
 
     def talk(self):
         """The secretary noticed a month ago: the 约谈 the notice called for, recorded, and the notice closed."""

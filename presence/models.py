@@ -33,11 +33,19 @@ class RoundQuerySet(ScopedQuerySet):
         """A round drawn by the county stays with the county's inspectors until every result in it is recorded:
         the township, the unit and the secretary learn of it only then (四不两直)."""
         rows = super().for_user(user, action)
-        return rows if sees_confidential(user) else rows.exclude(confidential=True, revealed_at__isnull=True)
+        if sees_confidential(user):
+            return rows
+        rows = rows.exclude(confidential=True, revealed_at__isnull=True)
+        return rows.exclude(date__gt=timezone.localdate()) if _checked_role(user) else rows
 
 
 def sees_confidential(user):
     return getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_county_admin)
+
+
+def _checked_role(user):
+    """Roles on the checked side (and leaders): a check scheduled for a later day (a re-check) is not announced."""
+    return user.role in (Role.SECRETARY, Role.UNIT_CONTACT, Role.LEADER)
 
 
 class SpotCheckRound(models.Model):
@@ -108,7 +116,10 @@ class SpotCheckQuerySet(ScopedQuerySet):
         rows = super().for_user(user, action)
         if sees_confidential(user):
             return rows
-        return rows.exclude(round__confidential=True, round__revealed_at__isnull=True)
+        rows = rows.exclude(round__confidential=True, round__revealed_at__isnull=True)
+        if _checked_role(user):
+            rows = rows.exclude(result=Result.PENDING, date__gt=timezone.localdate())
+        return rows
 
     def recorded(self):
         return self.exclude(result=Result.PENDING)

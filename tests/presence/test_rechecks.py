@@ -3,6 +3,9 @@
 import datetime
 from decimal import Decimal
 
+from django.urls import reverse
+from django.utils import timezone
+
 from presence import services
 from presence.models import Notice, Result, Source, SpotCheck, SpotCheckRound
 
@@ -79,3 +82,18 @@ def test_watch_checks_are_by_chance_not_every_round(world, settings):
                                      today=TODAY + datetime.timedelta(days=n), seed=1000 + n)
         watched += county.checks.filter(secretary=world.sec_a, source=Source.WATCH).exists()
     assert 0 < watched < 30
+
+
+def test_a_township_recheck_is_not_announced_to_the_secretary_before_its_day(world, login):
+    today = timezone.localdate()
+    check = drawn(world.asg_a, today)
+    services.check_record(user=world.users.town_a, check=check, result=Result.ABSENT, method="video")
+    recheck = SpotCheck.objects.get(recheck_of=check)
+    assert recheck.date > today and not recheck.round.confidential
+    assert SpotCheck.objects.for_user(world.users.town_a).filter(pk=recheck.pk).exists()  # they must do it
+    for user in (world.users.secretary, world.users.leader):
+        assert not SpotCheck.objects.for_user(user).filter(pk=recheck.pk).exists()
+        assert not SpotCheckRound.objects.for_user(user).filter(pk=recheck.round_id).exists()
+    page = login(world.users.secretary).get(reverse("presence:calendar", args=[world.sec_a.pk]),
+                                            {"month": f"{recheck.date:%Y-%m}"}).content.decode()
+    assert reverse("presence:check_detail", args=[recheck.pk]) not in page
