@@ -5,19 +5,47 @@ from projects.models import Project
 from secretaries.models import DispatchUnit, Secretary, WorkTeam
 from villages.models import Region, Village
 
+from .catalogue import CatalogueEntry
 from .models import Activity, Alliance, CoBuild, Expert, ExpertGroup, Member, Need, Resource, Supervision
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class NeedForm(forms.ModelForm):
+class TopicMixin:
+    """A need or resource is filed under an entry of its county's catalogue (技术服务 › 种植技术); the broad
+    category follows from the entry. Without an entry the broad category must be chosen."""
+
+    def narrow_topic(self, user):
+        field = self.fields["topic"]
+        field.queryset = CatalogueEntry.objects.for_user(user).leaves().select_related("parent").order_by(
+            "region__path", "position", "pk")
+        field.label, field.widget.attrs["data-search"] = "类别", ""
+        field.help_text = "按县委组织部维护的类别目录选择；选了类别无需再选大类。"
+        self.fields["category"].required = False
+        self.fields["category"].label = "大类（未选类别时填写）"
+
+    def clean(self):
+        data = super().clean()
+        topic, alliance = data.get("topic"), data.get("alliance")
+        if topic is not None:
+            if alliance is not None and topic.region_id != alliance.region_id:
+                self.add_error("topic", "请选择本联盟所在县的类别。")
+            data["category"] = topic.category
+            self.instance.category = topic.category
+        elif not data.get("category"):
+            self.add_error("topic", "请选择类别。")
+        return data
+
+
+class NeedForm(TopicMixin, forms.ModelForm):
     class Meta:
         model = Need
-        fields = ("alliance", "category", "village", "description", "raised_by", "raised_on", "urgency")
+        fields = ("alliance", "topic", "category", "village", "description", "raised_by", "raised_on", "urgency")
         widgets = {"raised_on": DATE}
 
     def __init__(self, *args, user, alliances, **kwargs):
         super().__init__(*args, **kwargs)
+        self.narrow_topic(user)
         self.fields["alliance"].queryset = alliances
         self.fields["village"].queryset = Village.objects.for_user(user).select_related("region__parent") \
             if user.role != "secretary" else Village.objects.filter(region__path__startswith=user.region.path) \
@@ -26,15 +54,16 @@ class NeedForm(forms.ModelForm):
         self.fields["village"].widget.attrs["data-search"] = ""
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(TopicMixin, forms.ModelForm):
     class Meta:
         model = Resource
-        fields = ("alliance", "category", "description", "amount", "amount_unit", "provider_secretary",
+        fields = ("alliance", "topic", "category", "description", "amount", "amount_unit", "provider_secretary",
                   "provider_expert", "valid_until", "capacity")
         widgets = {"valid_until": DATE}
 
     def __init__(self, *args, user, alliances, **kwargs):
         super().__init__(*args, **kwargs)
+        self.narrow_topic(user)
         self.fields["alliance"].queryset = alliances
         self.fields["provider_secretary"].queryset = Secretary.objects.for_user(user).select_related("unit")
         self.fields["provider_expert"].queryset = Expert.objects.for_user(user)
@@ -58,6 +87,18 @@ class DispatchForm(forms.ModelForm):
         self.fields["expert_group"].queryset = ExpertGroup.objects.filter(
             alliance_id__in=[pk for pk in (need.alliance_id, need.alliance.parent_id) if pk])
         self.fields["expert_group"].required = False
+
+
+class CatalogueEntryForm(forms.ModelForm):
+    class Meta:
+        model = CatalogueEntry
+        fields = ("parent", "name", "category", "words", "position")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = CatalogueEntry.objects.filter(
+            region_id=self.instance.region_id, parent__isnull=True).exclude(pk=self.instance.pk or 0)
+        self.fields["parent"].empty_label = "（无，作为一级类别）"
 
 
 class CompleteForm(forms.Form):

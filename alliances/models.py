@@ -7,6 +7,7 @@ from django.urls import reverse
 from secretaries.models import DispatchUnit, Secretary, WorkTeam, validate_phone
 from villages.models import Region, Village
 
+from .catalogue import CatalogueEntry  # noqa: F401 (a model of this app, kept in its own module)
 from .querysets import AllianceQuerySet, ItemQuerySet, NeedQuerySet
 
 
@@ -196,6 +197,8 @@ class Need(models.Model):
 
     alliance = models.ForeignKey(Alliance, verbose_name="所属联盟", on_delete=models.PROTECT, related_name="needs")
     category = models.CharField("类别", max_length=16, choices=Category.choices)
+    topic = models.ForeignKey(CatalogueEntry, verbose_name="细类", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="needs")
     description = models.CharField("需求内容", max_length=300)
     village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="alliance_needs")
     raised_by = models.CharField("提出人", max_length=50)
@@ -226,6 +229,8 @@ class Resource(models.Model):
     alliance = models.ForeignKey(Alliance, verbose_name="所属联盟", on_delete=models.PROTECT,
                                  related_name="resources")
     category = models.CharField("类别", max_length=16, choices=Category.choices)
+    topic = models.ForeignKey(CatalogueEntry, verbose_name="细类", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="resources")
     description = models.CharField("资源内容", max_length=300)
     amount = models.DecimalField("数量或价值", max_digits=12, decimal_places=2, null=True, blank=True)
     amount_unit = models.CharField("计量单位", max_length=10, blank=True, help_text="如 万元、人次、吨。")

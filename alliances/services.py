@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import AuditLog
 
+from .catalogue import ensure_catalogue
 from .models import Alliance, CoBuild, Need, Resource, Supervision
 from .numbering import from_name
 
@@ -47,6 +48,7 @@ def alliance_save(*, user, request=None, alliance, townships):
     with transaction.atomic():
         alliance.save()
         alliance.townships.set(townships)
+        ensure_catalogue(alliance.region)  # the county's need/resource catalogue, the first time it has an alliance
         audit.record(user=user, request=request, obj=alliance,
                      action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
                      changes=None if creating else {"联盟": alliance.name})

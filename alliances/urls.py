@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, views
+from . import catalogue_views, exports, views
 
 app_name = "alliances"
 
@@ -26,4 +26,8 @@ urlpatterns = [
     path("supervision/", views.supervision_list, name="supervision_list"),
     path("supervision/<int:pk>/close/", views.supervision_close, name="supervision_close"),
     path("calendar/", views.activity_calendar, name="calendar"),
+    path("catalogue/", catalogue_views.catalogue, name="catalogue"),
+    path("catalogue/new/", catalogue_views.catalogue_edit, name="catalogue_create"),
+    path("catalogue/<int:pk>/edit/", catalogue_views.catalogue_edit, name="catalogue_update"),
+    path("catalogue/<int:pk>/delete/", catalogue_views.catalogue_delete, name="catalogue_delete"),
 ]

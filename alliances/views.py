@@ -163,16 +163,19 @@ def need_create(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def need_match(request, pk):
-    """派单: the ranked resources with their reasons; choosing some creates one co-build item."""
+    """派单: the best few resources with their reasons, a search for anything else; choosing some creates one
+    co-build item."""
     user, today = request.user, timezone.localdate()
     need = get_object_or_404(Need.objects.for_user(user).with_flow()
-                             .select_related("alliance__convener", "village__region__parent"), pk=pk)
+                             .select_related("alliance__convener", "village__region__parent", "topic__parent"), pk=pk)
     may_run = access.may_run(user, need.alliance)
     is_open = need.status == Need.Status.OPEN
+    query = request.GET.get("q", "").strip()[:100]
     suggested = matching.suggestions(need, user, today) if is_open else []
-    choosable = matching.choosable(need, user, today) if is_open else Resource.objects.none()
+    shown = {r.pk for r in suggested}
+    found = [r for r in matching.search(need, user, today, query) if r.pk not in shown] if is_open else []
     content = need.description[:CoBuild._meta.get_field("content").max_length]
-    form = DispatchForm(request.POST or None, need=need, choosable=choosable,
+    form = DispatchForm(request.POST or None, need=need, choosable=matching.choosable(need, user, today),
                         initial={"content": content, "deadline": today + datetime.timedelta(days=30)})
     if request.method == "POST":
         access.require(may_run, "只有联盟召集人或县委组织部管理员可以派单。")
@@ -189,7 +192,8 @@ def need_match(request, pk):
                 return redirect("alliances:need_match", pk=need.pk)
     cobuilds = CoBuild.objects.filter(needs=need).with_state(today).select_related("expert_group")
     return render(request, "alliances/need_match.html", {
-        "need": need, "suggested": suggested, "form": form, "may_run": may_run, "cobuilds": cobuilds})
+        "need": need, "suggested": suggested, "found": found, "query": query, "form": form, "may_run": may_run,
+        "chosen": {str(v) for v in (form["resources"].value() or [])}, "cobuilds": cobuilds})
 
 
 class ResourceList(ScopedListView):

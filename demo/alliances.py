@@ -7,10 +7,10 @@ import datetime
 import random
 
 from accounts.roles import Role
+from alliances.catalogue import ensure_catalogue
 from alliances.models import (
     Activity,
     Alliance,
-    Category,
     CoBuild,
     Expert,
     ExpertGroup,
@@ -24,20 +24,36 @@ from alliances.querysets import previous_month
 from secretaries.models import Assignment
 from villages.models import Region
 
-NEEDS = {
-    "technical": ["大棚香瓜病虫害防治指导", "羊肚菌出菇期温湿度管理", "大蒜种植测土配方施肥"],
-    "industry": ["村集体电商直播带货渠道", "香瓜统一品牌包装设计", "冷库建设选址论证"],
-    "infrastructure": ["生产路硬化约1.2公里", "村内排水沟渠疏通", "安装太阳能路灯20盏"],
-    "livelihood": ["独居老人助餐服务", "困难群众冬季取暖"], "employment": ["返乡青年技能培训"],
-    "medical": ["巡回义诊和健康体检"], "education": ["留守儿童课后辅导"], "other": ["村史馆资料整理"],
-}
-RESOURCES = {
-    "technical": ["农技专家上门指导", "食用菌栽培技术培训", "测土配方施肥服务"],
-    "industry": ["帮扶资金", "电商平台销售渠道", "品牌设计服务"],
-    "infrastructure": ["道路建设技术指导", "工程机械支援"],
-    "livelihood": ["爱心物资捐赠", "志愿服务队"], "employment": ["定向招聘岗位"], "medical": ["医疗专家义诊"],
-    "education": ["大学生志愿支教"], "other": ["文史专家指导"],
-}
+# (catalogue entry, what was asked / offered): the articles' examples — 香瓜、羊肚菌、大蒜、辣椒、电商、冷库、义诊 …
+NEEDS = [
+    ("种植技术", "香瓜大棚霜霉病防治技术指导"), ("种植技术", "甜瓜白粉病严重，请专家来看看"),
+    ("种植技术", "大蒜种植测土配方施肥"), ("种植技术", "朝天椒移栽后死苗多，需技术指导"),
+    ("种植技术", "桃树修剪和嫁接技术"), ("种植技术", "草莓温室种植技术"), ("食用菌技术", "羊肚菌出菇期温湿度管理"),
+    ("食用菌技术", "香菇菌棒制作技术"), ("养殖技术", "生猪养殖防疫技术"), ("养殖技术", "小尾寒羊养殖技术"),
+    ("产业扶持资金", "村集体香瓜产业项目缺启动资金"), ("金融信贷", "种植户扩大大蒜种植需要小额贷款"),
+    ("电商直播", "村集体电商直播带货渠道"), ("电商直播", "羊肚菌网上销售"), ("商超对接", "大蒜找超市销路"),
+    ("冷链仓储", "大蒜收获后储存难，需要冷库"), ("冷链仓储", "冷库建设选址论证"), ("品牌包装", "香瓜统一品牌包装设计"),
+    ("道路", "生产路硬化约1.2公里"), ("水电", "村内排水沟渠疏通"), ("水电", "安装太阳能路灯20盏"),
+    ("养老助餐", "独居老人助餐服务"), ("困难帮扶", "困难群众冬季取暖"), ("技能培训", "返乡青年电焊技能培训"),
+    ("义诊体检", "巡回义诊和健康体检"), ("家庭医生与药品", "高血压糖尿病慢性病随访"),
+    ("辅导与阅读", "留守儿童课后辅导"), ("助学", "贫困学生学费困难"), ("专业人才", "村里缺少懂农业的技术员"),
+]
+RESOURCES = [
+    ("种植技术", "香瓜大棚栽培与霜霉病、白粉病等病虫害防治技术指导"),
+    ("种植技术", "大蒜测土配方施肥与病害防治技术服务"),
+    ("种植技术", "辣椒育苗、移栽与田间管理技术培训"), ("种植技术", "果树修剪嫁接技术培训（桃树、苹果）"),
+    ("种植技术", "草莓、葡萄温室大棚种植技术指导"), ("种植技术", "农技专家上门指导"),
+    ("食用菌技术", "羊肚菌栽培技术培训及出菇期管理指导"), ("食用菌技术", "食用菌栽培技术培训"),
+    ("养殖技术", "生猪养殖防疫与猪瘟防控技术服务"), ("养殖技术", "小尾寒羊、山羊规模养殖技术指导"),
+    ("产业扶持资金", "县财政局产业扶持资金"), ("金融信贷", "农商银行富民农户贷小额信贷授信"),
+    ("电商直播", "电商直播带货平台及主播培训"), ("商超对接", "对接县城商超和单位食堂采购农产品（消费帮扶）"),
+    ("冷链仓储", "冷库仓储服务（200吨保鲜库，可储存大蒜、果蔬）"), ("品牌包装", "农产品品牌包装设计与商标注册服务"),
+    ("道路", "生产路硬化工程技术支持及水泥捐赠"), ("道路", "工程机械支援"), ("水电", "太阳能路灯捐赠安装"),
+    ("水电", "排水沟渠疏通机械与人工支援"), ("养老助餐", "独居老人助餐与日间照料服务"),
+    ("困难帮扶", "爱心物资捐赠"), ("技能培训", "电焊、厨师等职业技能培训"), ("岗位推荐", "定向招聘岗位"),
+    ("义诊体检", "县人民医院专家巡回义诊"), ("家庭医生与药品", "家庭医生签约及慢性病随访服务"),
+    ("辅导与阅读", "大学生志愿支教"), ("助学", "贫困学生助学金资助"), ("专业人才", "农业技术员驻村服务（每月4天）"),
+]
 GROUPS = [("党建示范提升", "other"), ("种植养殖技术服务", "technical"), ("产业强村共富", "industry")]
 EXPERTS = [("孙立新", "设施蔬菜栽培", "县农业农村局"), ("马红霞", "食用菌栽培", "市农业科学院"),
            ("郑国庆", "农村基层党建", "县委党校"), ("冯晓东", "农产品电商", "县商务局"),
@@ -94,13 +110,14 @@ def ensure_demo_alliances(county, accounts, *, seed, today, log):
         groups.append(group)
     experts = list(Expert.objects.filter(group__alliance=master))
     alliances = subs + industries
+    entries = {entry.name: entry for entry in ensure_catalogue(county).filter(parent__isnull=False)}
     resources = []
     for i in range(80):
         alliance = alliances[i % len(alliances)]
-        category = rng.choice(Category.values)
+        entry, description = RESOURCES[i % len(RESOURCES)] if i < len(RESOURCES) else rng.choice(RESOURCES)
         by_expert = i % 5 == 0
         resources.append(Resource(
-            alliance=alliance, category=category, description=rng.choice(RESOURCES[category]),
+            alliance=alliance, category=entries[entry].category, topic=entries[entry], description=description,
             amount=rng.choice([None, 5, 10, 20, 50]), amount_unit=rng.choice(["万元", "人次", ""]),
             provider_secretary=None if by_expert else rng.choice(alliance.people).secretary,
             provider_expert=rng.choice(experts) if by_expert else None,
@@ -110,8 +127,9 @@ def ensure_demo_alliances(county, accounts, *, seed, today, log):
     needs = []
     for i in range(40):
         alliance = subs[i % len(subs)] if i % 8 else industries[i % 2]
-        category = rng.choice(Category.values)
-        needs.append(Need(alliance=alliance, category=category, description=rng.choice(NEEDS[category]),
+        entry, description = NEEDS[i % len(NEEDS)]
+        needs.append(Need(alliance=alliance, category=entries[entry].category, topic=entries[entry],
+                          description=description,
                           village=rng.choice(alliance.people).village,
                           raised_by=rng.choice(["村委会", "村民代表", "网格员"]),
                           raised_on=today - datetime.timedelta(days=rng.randrange(10, 300)),

@@ -20,7 +20,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from accounts.roles import Role
 from presence import services
-from presence.models import Leave, Method, Notice, Result, SpotCheck, SpotCheckRound
+from presence.models import Leave, Method, Notice, Result, Source, SpotCheck, SpotCheckRound
 from secretaries.models import Assignment
 from villages.models import Village
 
@@ -58,7 +58,9 @@ def ensure_demo_presence(county, accounts, *, seed, today, log):
     demo = DemoPresence(rng, today, admin, officials, serving)
     leaves = demo.leave()
     checks = demo.rounds(county)
+    demo.rechecks()
     photos = demo.evidence()
+    demo.talk()
     notices = Notice.objects.filter(village__region__path__startswith=county.path).count()
     log(f"在岗在位演示数据：{county.name} {placed} 个村登记坐标；近 {WEEKS} 周抽查 {checks} 人次，请假 {leaves} 条，"
         f"打卡照片 {photos} 张，通报 {notices} 份。")
@@ -161,26 +163,49 @@ class DemoPresence:
         return count
 
     def evidence(self):
-        """Watermark-camera photos asked for after checks: the demo secretary's, one taken in the village and one
-        2 km away; the truant's, without time or place (a screenshot, say)."""
+        """Watermark-camera photos asked for after checks: the demo secretary's three of one visit (in the village,
+        side by side on the check's page) and one 2 km away; the truant's, one without time or place (a screenshot,
+        say) and one whose place was typed in (exactly the village office's coordinates, no camera model)."""
         own = next((a for a in self.serving if a.secretary.user_id), None)
-        shots = [(self.truant, None)]
+        shots = [(self.truant, None, 1, {}), (self.truant, (0, 0), 1, {"make": "", "software": "Photoshop"})]
         if own is not None:
-            shots = [(own, (0.002, 0.001)), (own, (0.018, 0.0))] + shots
-        for number, (assignment, offset) in enumerate(shots):
+            shots = [(own, (0.002, 0.001), 0, {}), (own, (0.0025, 0.0012), 0, {}), (own, (0.0018, 0.0006), 0, {}),
+                     (own, (0.018, 0.0), 1, {})] + shots
+        for number, (assignment, offset, which, edits) in enumerate(shots):
             recent = list(SpotCheck.objects.filter(secretary=assignment.secretary).exclude(result=Result.PENDING)
                           .order_by("-date", "-pk")[:2])
-            check = recent[number % len(recent)] if recent else None
+            check = recent[which % len(recent)] if recent else None
             day = check.date if check else self.today
-            taken = self.moment(day, 9, 15)
+            taken = self.moment(day, 9, 11)
             village = Village.objects.get(pk=assignment.village_id)  # placed since `serving` was read
             position = None if offset is None else (float(village.latitude) + offset[0],
                                                     float(village.longitude) + offset[1])
-            upload = SimpleUploadedFile("水印相机.jpg", watermark_photo(position, taken if offset else None))
+            upload = SimpleUploadedFile("水印相机.jpg", watermark_photo(position, taken if offset else None, **edits))
             services.evidence_upload(user=assignment.secretary.user or self.admin, secretary=assignment.secretary,
                                      upload=upload, spot_check=check, note="按督查要求补充在村照片",
-                                     now=taken + datetime.timedelta(minutes=5))
+                                     now=taken + datetime.timedelta(minutes=5 + number * 7))
         return len(shots)
+
+    def rechecks(self):
+        """The re-checks that followed absences before this week, done: the truant still away, others found in."""
+        due = (SpotCheck.objects.filter(source=Source.RECHECK, result=Result.PENDING, date__lt=self.monday)
+               .select_related("secretary").order_by("date", "pk"))
+        for check in list(due):
+            self.record(check, absent=check.assignment_id == self.truant.pk)
+
+    def talk(self):
+        """The secretary noticed a month ago: the 约谈 the notice called for, recorded, and the notice closed."""
+        notice = Notice.objects.filter(secretary=self.notified.secretary, status=Notice.Status.ISSUED).first()
+        if notice is None:
+            return
+        day = min(timezone.localdate(notice.issued_at) + datetime.timedelta(days=3), self.today)
+        leader = f"工作队队长{notice.team_leader.name}、" if notice.team_leader else ""
+        services.notice_close(
+            user=self.admin, notice=notice, talk_on=day, talk_by="县委组织部副部长 王建国",
+            talk_with=f"{leader}{notice.unit_leader}、第一书记{notice.secretary.name}",
+            talk_outcome="约谈指出其连续不在岗问题，本人作出书面检讨；派出单位表示加强管理，每周了解驻村情况。"
+                         "要求严格执行请销假制度，确保吃住在村。",
+            now=self.moment(day, 15, 16))
 
     def record(self, check, *, absent):
         rng = self.rng
@@ -199,12 +224,16 @@ class DemoPresence:
                               inspector=rng.choice(INSPECTORS), note=note, now=self.moment(check.date, 9, 16))
 
 
-def watermark_photo(position, taken):
+def watermark_photo(position, taken, make="HUAWEI", software=""):
     """A small JPEG as a watermark camera writes it: the time and place in the EXIF (and on the picture)."""
     image = Image.new("RGB", (320, 240), (96, 140, 88))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 190, 320, 240), fill=(0, 0, 0))
     exif = Image.Exif()
+    if make:
+        exif[0x010F], exif[0x0110] = make, "nova 9"
+    if software:
+        exif[0x0131] = software
     if taken is not None:
         local = timezone.localtime(taken)
         draw.text((8, 198), local.strftime("%Y-%m-%d %H:%M"), fill=(255, 255, 255))
@@ -220,4 +249,4 @@ def watermark_photo(position, taken):
 def _dms(value):
     degrees = int(value)
     minutes = int((value - degrees) * 60)
-    return IFDRational(degrees), IFDRational(minutes), IFDRational(round(((value - degrees) * 60 - minutes) * 60, 3))
+    return IFDRational(degrees), IFDRational(minutes), IFDRational(round(((value - degrees) * 60 - minutes) * 60, 4))

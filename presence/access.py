@@ -3,6 +3,7 @@
 - County staff and township officials supervise: they draw samples and record results in their own area.
 - A township official decides the leave of secretaries serving in their township; county staff are informed.
 - Only county staff edit and issue notices; before issue a notice is a draft only supervisors see.
+- Leave kinds, reasons and decision notes are not shown to unit contacts and leaders (dates and status only).
 - Photos are seen by the secretary who took them and by the supervising offices, by no one else (not a unit
   contact, not a leader).
 """
@@ -31,7 +32,13 @@ def may_issue(user):
 def notices_for(user):
     """Issued notices in the user's scope; drafts too for the supervising offices."""
     notices = Notice.objects.for_user(user)
-    return notices if supervises(user) else notices.filter(status=Notice.Status.ISSUED)
+    return notices if supervises(user) else notices.exclude(status=Notice.Status.DRAFT)
+
+
+def sees_leave_details(user):
+    """The kind, reason and decision note of a leave are for the secretary and the supervising offices; a unit
+    contact or a leader sees the dates and the status only (PIPL: the least a role needs)."""
+    return user.is_county_admin or user.role not in (Role.UNIT_CONTACT, Role.LEADER)
 
 
 def _blind_to_photos(user):

@@ -21,7 +21,7 @@ def evidence_list(request):
              .order_by("-uploaded_at", "-pk"))
     flagged = bool(request.GET.get("flagged"))
     if flagged:
-        items = items.filter(Q(latitude__isnull=True) | Q(distance__gt=F("radius")))
+        items = items.filter(Q(latitude__isnull=True) | Q(distance__gt=F("radius")) | ~Q(doubts=""))
     return render(request, "presence/evidence_list.html", {
         "items": items[:300], "profile": own_profile(request.user), "flagged": flagged,
     })
@@ -33,22 +33,25 @@ def evidence_create(request):
     profile = own_profile(request.user)
     if profile is None:
         raise PermissionDenied("打卡照片由第一书记本人上传。")
-    form = EvidenceForm(request.POST or None, request.FILES or None, secretary=profile,
+    form = EvidenceForm(request.POST or None, request.FILES or None, secretary=profile, user=request.user,
                         initial={"spot_check": request.GET.get("check")})
     if request.method == "POST" and form.is_valid():
         try:
-            evidence = services.evidence_upload(user=request.user, request=request, secretary=profile,
-                                                upload=form.cleaned_data["photo"],
-                                                spot_check=form.cleaned_data["spot_check"],
-                                                note=form.cleaned_data["note"])
+            kept = services.evidence_upload_many(user=request.user, request=request, secretary=profile,
+                                                 uploads=form.cleaned_data["photo"],
+                                                 spot_check=form.cleaned_data["spot_check"],
+                                                 note=form.cleaned_data["note"])
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            if evidence.is_flagged:
-                messages.warning(request, f"照片已上传，但{evidence.finding}，督查人员会看到这一提示。")
+            flagged = [item for item in kept if item.is_flagged]
+            if flagged:
+                messages.warning(request, f"已上传 {len(kept)} 张照片，其中 {len(flagged)} 张需要核实（"
+                                          f"{flagged[0].finding}），督查人员会看到这一提示。")
             else:
-                messages.success(request, f"照片已上传：{evidence.finding}。")
-            return redirect(evidence)
+                messages.success(request, f"已上传 {len(kept)} 张照片：{kept[0].finding}。")
+            first = kept[0]
+            return redirect(first.spot_check if first.spot_check_id else first)
     return render(request, "presence/evidence_form.html", {"form": form, "profile": profile})
 
 

@@ -14,7 +14,7 @@ from .models import Method, Notice, Result, SpotCheck
 CHECK_HEADERS = ("抽查日期", "镇（街道）", "村", "第一书记", "派出单位", "结果", "方式", "督查人", "核查时间",
                  "情况说明")
 NOTICE_HEADERS = ("标题", "第一书记", "镇（街道）", "村", "状态", "不在岗次数", "约谈工作队队长",
-                  "约谈派出单位分管领导", "生成时间", "发布时间")
+                  "约谈派出单位分管领导", "生成时间", "发布时间", "约谈日期", "约谈人", "被约谈人", "约谈情况")
 
 
 def check_rows(queryset):
@@ -43,9 +43,11 @@ def notice_rows(queryset):
     rows = queryset.annotate(absences=Count("checks")).values_list(
         "title", "secretary__name", "village__region__parent__name", "village__region__name", "status", "absences",
         "team_leader__name", "unit_leader", "created_at", "issued_at",
+        "talk_on", "talk_by", "talk_with", "talk_outcome",
     ).order_by("-created_at", "-pk")
-    for title, name, township, village, status, absences, leader, unit_leader, created, issued in rows:
-        yield title, name, township, village, labels[status], absences, leader, unit_leader, created, issued
+    for title, name, township, village, status, absences, leader, unit_leader, created, issued, *talk in rows:
+        yield (title, name, township, village, labels[status], absences, leader, unit_leader, created, issued,
+               *talk)
 
 
 @require_GET

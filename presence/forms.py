@@ -22,8 +22,6 @@ class DrawForm(forms.Form):
                                               "invalid": "请填写 0.01 到 1 之间的小数。",
                                               "max_decimal_places": "最多两位小数。",
                                               "max_digits": "请填写 0.01 到 1 之间的小数。"})
-    seed = forms.IntegerField(label="随机种子", required=False, min_value=0, max_value=10**12,
-                              help_text="留空则随机生成；填写同一种子可复现抽取结果。")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,18 +78,40 @@ class CheckForm(forms.ModelForm):
         fields = ("result", "method", "inspector", "note")
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input multiple>: cleaned one by one, returned as a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            if not data:
+                return super().clean(None, initial) and []
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
 class EvidenceForm(forms.Form):
-    photo = forms.FileField(label="水印相机照片", help_text="JPG 或 PNG，不超过 8 MB；请保留照片的拍摄时间和位置信息。",
-                            error_messages={"required": "请选择要上传的照片。"})
+    photo = MultipleFileField(label="水印相机照片",
+                              help_text="可一次选择多张（最多 9 张），JPG 或 PNG，每张不超过 8 MB；"
+                                        "请保留照片的拍摄时间和位置信息。",
+                              error_messages={"required": "请选择要上传的照片。"})
     spot_check = forms.ModelChoiceField(label="对应抽查", queryset=SpotCheck.objects.none(), required=False,
                                         empty_label="（不关联）")
     note = forms.CharField(label="说明", max_length=200, required=False)
 
-    def __init__(self, *args, secretary, **kwargs):
+    def __init__(self, *args, secretary, user, **kwargs):
         super().__init__(*args, **kwargs)
         since = timezone.localdate() - datetime.timedelta(days=60)
+        # Through the user's scope: a county round not yet recorded must not show up here either.
         self.fields["spot_check"].queryset = (
-            SpotCheck.objects.filter(secretary=secretary, date__gte=since).order_by("-date", "-pk")
+            SpotCheck.objects.for_user(user).filter(secretary=secretary, date__gte=since).order_by("-date", "-pk")
         )
         self.fields["spot_check"].label_from_instance = lambda c: f"{c.date:%Y-%m-%d} {c.get_result_display()}"
 
@@ -122,6 +142,28 @@ class NoticeForm(forms.ModelForm):
         model = Notice
         fields = ("title", "body", "unit_leader")
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+
+
+class TalkForm(forms.ModelForm):
+    """约谈 record: prefilled with whom the notice says to talk to."""
+
+    class Meta:
+        model = Notice
+        fields = ("talk_on", "talk_by", "talk_with", "talk_outcome")
+        widgets = {"talk_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "talk_outcome": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"talk_with": "通报要求约谈的工作队队长、派出单位分管领导，以及第一书记本人。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.Meta.fields:
+            self.fields[name].required = True
+        notice = self.instance
+        if not notice.talk_with:
+            people = [notice.team_leader and f"工作队队长{notice.team_leader.name}", notice.unit_leader,
+                      f"第一书记{notice.secretary.name}"]
+            self.initial["talk_with"] = "、".join(filter(None, people))
+        self.initial["talk_on"] = notice.talk_on or timezone.localdate()
 
 
 class RangeForm(forms.Form):

@@ -49,6 +49,7 @@ def leave_list(request):
         "leaves": leaves[:300], "status": status, "statuses": Leave.Status.choices, "recent": recent,
         "recent_days": RECENT_DAYS, "over": over, "limit": settings.PRESENCE_MAX_LEAVE_DAYS, "year": today.year,
         "profile": own_profile(user), "supervises": access.supervises(user),
+        "details": access.sees_leave_details(user),
     })
 
 
@@ -84,6 +85,7 @@ def leave_detail(request, pk):
         "leave": leave,
         "decision_form": DecisionForm() if pending and access.may_decide_leave(request.user, leave) else None,
         "may_cancel": pending and leave.secretary.user_id == request.user.pk,
+        "details": access.sees_leave_details(request.user),
     })
 
 

@@ -28,8 +28,32 @@ def photo_path(instance, filename):
     return f"presence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
+class RoundQuerySet(ScopedQuerySet):
+    def for_user(self, user, action="view"):
+        """A round drawn by the county stays with the county's inspectors until every result in it is recorded:
+        the township, the unit and the secretary learn of it only then (四不两直)."""
+        rows = super().for_user(user, action)
+        if sees_confidential(user):
+            return rows
+        rows = rows.exclude(confidential=True, revealed_at__isnull=True)
+        return rows.exclude(date__gt=timezone.localdate()) if _checked_role(user) else rows
+
+
+def sees_confidential(user):
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_county_admin)
+
+
+def _checked_role(user):
+    """Roles on the checked side (and leaders): a check scheduled for a later day (a re-check) is not announced."""
+    return user.role in (Role.SECRETARY, Role.UNIT_CONTACT, Role.LEADER)
+
+
 class SpotCheckRound(models.Model):
-    """一轮抽查: the sample drawn for a county or a township on one day."""
+    """一轮抽查: the sample drawn for a county or a township on one day, or the re-checks due that day."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "定期抽查"
+        RECHECK = "recheck", "复查"
 
     region = models.ForeignKey(
         Region, verbose_name="抽查范围", on_delete=models.PROTECT, related_name="+",
@@ -40,13 +64,15 @@ class SpotCheckRound(models.Model):
     rate = models.DecimalField(
         "抽查比例", max_digits=3, decimal_places=2, validators=[MinValueValidator(0.01), MaxValueValidator(1)]
     )
-    seed = models.PositiveBigIntegerField("随机种子", help_text="同一种子、同一名单可复现抽取结果。")
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="抽取人", on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    confidential = models.BooleanField("县级暗访（结果录入前保密）", default=False)
+    revealed_at = models.DateTimeField("结果全部录入时间", null=True, blank=True)
 
-    objects = ScopedManager()
+    objects = RoundQuerySet.as_manager()
 
     scope_field = "region"
 
@@ -56,13 +82,13 @@ class SpotCheckRound(models.Model):
         ordering = ["-date", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "date"], name="spot_check_round_once_a_day",
+                fields=["region", "date", "kind"], name="spot_check_round_once_a_day",
                 violation_error_message="该区域当天已经抽取过一轮，请直接录入结果。",
             ),
         ]
 
     def __str__(self):
-        return f"{self.region} {self.date:%Y-%m-%d} 抽查"
+        return f"{self.region} {self.date:%Y-%m-%d} {'复查' if self.kind == self.Kind.RECHECK else '抽查'}"
 
 
 class Result(models.TextChoices):
@@ -79,7 +105,22 @@ class Method(models.TextChoices):
     UNANNOUNCED = "unannounced", "四不两直暗访"
 
 
+class Source(models.TextChoices):
+    DRAW = "draw", "抽取"
+    RECHECK = "recheck", "不在岗复查"
+    WATCH = "watch", "通报期间加查"
+
+
 class SpotCheckQuerySet(ScopedQuerySet):
+    def for_user(self, user, action="view"):
+        rows = super().for_user(user, action)
+        if sees_confidential(user):
+            return rows
+        rows = rows.exclude(round__confidential=True, round__revealed_at__isnull=True)
+        if _checked_role(user):
+            rows = rows.exclude(result=Result.PENDING, date__gt=timezone.localdate())
+        return rows
+
     def recorded(self):
         return self.exclude(result=Result.PENDING)
 
@@ -106,6 +147,9 @@ class SpotCheck(models.Model):
     photo = models.FileField("现场照片", upload_to=photo_path, max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.DRAW)
+    recheck_of = models.OneToOneField("self", verbose_name="复查的不在岗记录", on_delete=models.CASCADE, null=True,
+                                      blank=True, related_name="recheck")
 
     objects = SpotCheckQuerySet.as_manager()
 
@@ -149,6 +193,10 @@ class Evidence(models.Model):
     longitude = models.DecimalField("拍摄经度", max_digits=9, decimal_places=6, null=True, blank=True)
     distance = models.PositiveIntegerField("距村委会（米）", null=True, blank=True)
     radius = models.PositiveIntegerField("在村范围（米）", null=True, blank=True)
+    camera = models.CharField("相机型号", max_length=130, blank=True)
+    software = models.CharField("处理软件", max_length=60, blank=True)
+    # Signs that the EXIF was edited (presence.photos.doubts), one per line; empty when none.
+    doubts = models.TextField("疑点", blank=True)
 
     objects = ScopedManager()
 
@@ -189,7 +237,40 @@ class Evidence(models.Model):
 
     @property
     def is_flagged(self):
-        return self.beyond is not None or self.latitude is None
+        return self.beyond is not None or self.latitude is None or bool(self.doubts)
+
+    @property
+    def doubt_list(self):
+        return [line for line in self.doubts.splitlines() if line]
+
+    @property
+    def summary(self):
+        """The watermark line, without a map: "距村委会 120 米，拍摄于 09:12"."""
+        place = f"距村委会 {self.distance} 米" if self.distance is not None else (
+            "无位置信息" if self.latitude is None else "所驻村未登记坐标")
+        if self.taken_at is None:
+            return f"{place}，无拍摄时间"
+        taken = timezone.localtime(self.taken_at)
+        same_day = taken.date() == timezone.localtime(self.uploaded_at).date()
+        return f"{place}，拍摄于 {taken:%H:%M}" if same_day else f"{place}，拍摄于 {taken:%Y-%m-%d %H:%M}"
+
+    @property
+    def upload_lag(self):
+        """How long after the claimed moment the photo reached the server, in plain words (None without a time)."""
+        if self.taken_at is None:
+            return None
+        minutes = int((self.uploaded_at - self.taken_at).total_seconds() // 60)
+        if minutes < 0:
+            return "拍摄时间晚于上传时间"
+        if minutes < 60:
+            return f"拍摄后 {minutes} 分钟上传"
+        if minutes < 24 * 60:
+            return f"拍摄后 {minutes // 60} 小时上传"
+        return f"拍摄 {minutes // (24 * 60)} 天后才上传"
+
+    @property
+    def is_late(self):
+        return self.taken_at is not None and (self.uploaded_at - self.taken_at).total_seconds() > 24 * 3600
 
 
 class LeaveQuerySet(ScopedQuerySet):
@@ -267,6 +348,7 @@ class Notice(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         ISSUED = "issued", "已发布"
+        CLOSED = "closed", "已约谈销号"
 
     secretary = models.ForeignKey(Secretary, verbose_name="第一书记", on_delete=models.PROTECT,
                                   related_name="presence_notices")
@@ -286,6 +368,14 @@ class Notice(models.Model):
     created_at = models.DateTimeField("生成时间", default=timezone.now)
     issued_at = models.DateTimeField("发布时间", null=True, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    # 约谈: the talk the notice calls for, recorded when it has taken place; recording it closes the notice.
+    talk_on = models.DateField("约谈日期", null=True, blank=True)
+    talk_by = models.CharField("约谈人", max_length=100, blank=True)
+    talk_with = models.CharField("被约谈人", max_length=200, blank=True)
+    talk_outcome = models.TextField("约谈情况及整改要求", blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="销号人", on_delete=models.SET_NULL,
                                   null=True, blank=True, related_name="+")
 
     objects = ScopedManager()
@@ -307,4 +397,9 @@ class Notice(models.Model):
 
     @property
     def is_issued(self):
-        return self.status == self.Status.ISSUED
+        """Issued (and possibly closed since): no longer a draft."""
+        return self.status != self.Status.DRAFT
+
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED

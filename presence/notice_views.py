@@ -8,15 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
+from accounts.forms import add_service_error
 from accounts.models import AuditLog
 
 from . import access, services
-from .forms import NoticeForm
+from .forms import NoticeForm, TalkForm
+from .models import SpotCheck
 
 
 def scoped_notice(request, pk):
     return get_object_or_404(access.notices_for(request.user).select_related(
-        "secretary__unit", "village__region__parent", "team_leader", "issued_by"), pk=pk)
+        "secretary__unit", "village__region__parent", "team_leader", "issued_by", "closed_by"), pk=pk)
 
 
 @require_GET
@@ -32,7 +34,7 @@ def notice_list(request):
 @login_required
 def notice_detail(request, pk):
     notice = scoped_notice(request, pk)
-    checks = notice.checks.order_by("date", "pk")
+    checks = SpotCheck.objects.for_user(request.user).filter(notices=notice).order_by("date", "pk")
     return render(request, "presence/notice_detail.html", {"notice": notice, "checks": checks,
                                                            "may_issue": access.may_issue(request.user)})
 
@@ -71,3 +73,25 @@ def notice_issue(request, pk):
     else:
         messages.success(request, "通报已发布，已记入该同志的在岗在位记录。")
     return redirect(notice)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notice_talk(request, pk):
+    """登记约谈: the talk took place; the notice is closed."""
+    notice = scoped_notice(request, pk)
+    if not access.may_issue(request.user):
+        raise PermissionDenied("只有县委组织部管理员可以登记约谈。")
+    if not notice.is_issued or notice.is_closed:
+        messages.error(request, "只有已发布、尚未销号的通报可以登记约谈。")
+        return redirect(notice)
+    form = TalkForm(request.POST or None, instance=notice)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_close(user=request.user, request=request, notice=notice, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "约谈已登记，通报已销号。")
+            return redirect(notice)
+    return render(request, "presence/notice_talk.html", {"notice": notice, "form": form})

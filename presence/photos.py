@@ -24,10 +24,17 @@ FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}  # MPO
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
 EARTH_RADIUS = 6_371_008.8  # metres, the mean radius
 
+TAG_MAKE, TAG_MODEL, TAG_SOFTWARE = 0x010F, 0x0110, 0x0131
 TAG_DATETIME = 0x0132
 TAG_DATETIME_ORIGINAL = 0x9003
 TAG_OFFSET_ORIGINAL = 0x9011
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
+
+
+# Software tags written by photo editors (lower case). A watermark camera writes its own name or none.
+EDITORS = ("photoshop", "mtxx", "lightroom", "gimp", "snapseed", "picsart", "meitu", "美图", "醒图", "pixelmator",
+           "affinity", "photoscape", "paint.net", "美颜", "faceu", "polarr", "泼辣修图", "vsco", "canva", "wps图片")
+TOLERANCE = datetime.timedelta(minutes=5)  # a phone's clock may run a little ahead of the server's
 
 
 @dataclass
@@ -36,6 +43,10 @@ class PhotoInfo:
     taken_at: datetime.datetime | None = None
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+    make: str = ""
+    model: str = ""
+    software: str = ""
+    modified_at: datetime.datetime | None = None
 
 
 def check_photo(upload):
@@ -65,7 +76,35 @@ def check_photo(upload):
     if kind not in FORMATS:
         raise ValidationError(f"不支持 {kind} 格式的图片，请上传 JPG 或 PNG 格式的照片。")
     latitude, longitude = _position(exif)
-    return PhotoInfo(content_type=FORMATS[kind], taken_at=_taken_at(exif), latitude=latitude, longitude=longitude)
+    return PhotoInfo(content_type=FORMATS[kind], taken_at=_taken_at(exif), latitude=latitude, longitude=longitude,
+                     make=_text(exif.get(TAG_MAKE)), model=_text(exif.get(TAG_MODEL)),
+                     software=_text(exif.get(TAG_SOFTWARE)), modified_at=_moment(exif.get(TAG_DATETIME)))
+
+
+def _text(value, limit=60):
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "ignore")
+    return value.strip("\x00 ")[:limit] if isinstance(value, str) else ""
+
+
+def doubts(info, *, village, uploaded_at):
+    """Signs that the EXIF was edited or the photo is not what it claims — each a sentence a supervisor reads.
+    EXIF is the uploader's claim: these do not prove anything, they ask for a look."""
+    found = []
+    if info.latitude is not None and village.has_coordinates and \
+            (info.latitude, info.longitude) == (Decimal(village.latitude), Decimal(village.longitude)):
+        found.append("拍摄位置与村委会登记坐标完全一致（可能是手工填写的位置）")
+    if info.taken_at is not None and info.taken_at > uploaded_at + TOLERANCE:
+        found.append("拍摄时间晚于上传时间")
+    editor = next((name for name in EDITORS if name in info.software.lower()), None)
+    if editor:
+        found.append(f"照片经过修图软件处理（{info.software}）")
+    if info.latitude is not None and not info.make and not info.model:
+        found.append("有位置信息却没有相机型号（位置可能是后加的）")
+    if info.taken_at is not None and info.modified_at is not None and \
+            info.modified_at - info.taken_at.replace(tzinfo=None) > TOLERANCE:
+        found.append(f"照片在拍摄后被修改过（{info.modified_at:%m-%d %H:%M}）")
+    return found
 
 
 def _read(upload):
@@ -89,15 +128,21 @@ def _ifd(exif, tag):
         return {}
 
 
-def _taken_at(exif):
-    """When the photo was taken, or None unless the EXIF gives a moment between 2000 and tomorrow."""
-    details = _ifd(exif, ExifTags.IFD.Exif)
-    text = details.get(TAG_DATETIME_ORIGINAL) or exif.get(TAG_DATETIME)
+def _moment(text):
+    """An EXIF "YYYY:MM:DD HH:MM:SS" as a naive datetime, or None."""
     if not isinstance(text, str):
         return None
     try:
-        moment = datetime.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        return datetime.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
+        return None
+
+
+def _taken_at(exif):
+    """When the photo was taken, or None unless the EXIF gives a moment between 2000 and tomorrow."""
+    details = _ifd(exif, ExifTags.IFD.Exif)
+    moment = _moment(details.get(TAG_DATETIME_ORIGINAL) or exif.get(TAG_DATETIME))
+    if moment is None:
         return None
     latest = timezone.now() + datetime.timedelta(days=1)
     if not EARLIEST_TAKEN <= moment.date() <= latest.date() + datetime.timedelta(days=1):

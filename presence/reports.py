@@ -83,7 +83,7 @@ def over_leave_limit(queryset, year):
 
 def noticed(start, end):
     """Secretary ids with an issued notice for absences checked in [start, end] (the 三争 作风 rule uses it)."""
-    return (Notice.objects.filter(status=Notice.Status.ISSUED, checks__date__range=(start, end))
+    return (Notice.objects.exclude(status=Notice.Status.DRAFT).filter(checks__date__range=(start, end))
             .values_list("secretary_id", flat=True).distinct())
 
 
@@ -98,7 +98,7 @@ def county_figures(user, today=None):
     first = today.replace(day=1)
     month = with_rate(SpotCheck.objects.for_user(user).filter(date__range=(first, today)).aggregate(**COUNTS))
     notices = access.notices_for(user).aggregate(
-        issued_this_year=Count("pk", filter=Q(status=Notice.Status.ISSUED, issued_at__year=today.year)),
+        issued_this_year=Count("pk", filter=~Q(status=Notice.Status.DRAFT) & Q(issued_at__year=today.year)),
         drafts=Count("pk", filter=Q(status=Notice.Status.DRAFT)),
     )
     leave = Leave.objects.for_user(user).aggregate(
@@ -130,7 +130,7 @@ def for_secretary(secretary, user, today=None):
     person = leave_days(type(secretary).objects.filter(pk=secretary.pk), today.year).filter(
         pk__in=type(secretary).objects.for_user(user).values("pk")).first()
     days = days_of(person) if person else 0
-    notices = list(access.notices_for(user).filter(secretary=secretary, status=Notice.Status.ISSUED)
+    notices = list(access.notices_for(user).filter(secretary=secretary).exclude(status=Notice.Status.DRAFT)
                    .order_by("-issued_at"))
     return {
         "recent_checks": checks,

@@ -6,12 +6,14 @@ approved leave) the secretary's absences are re-read and the three-absences rule
 
 import contextlib
 import datetime
+import random
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts import audit
@@ -21,9 +23,10 @@ from secretaries.models import Secretary, WorkTeam
 from villages.models import Region
 
 from . import access, photos, sampling
-from .models import Evidence, Leave, Notice, Result, SpotCheck, SpotCheckRound
+from .models import Evidence, Leave, Notice, Result, Source, SpotCheck, SpotCheckRound
 
 NEEDS_METHOD = {Result.PRESENT, Result.ABSENT, Result.OFFICIAL}
+MAX_PHOTOS = 9  # photos in one upload
 MAX_LEAVE_SPAN = 90  # days in one request; a longer absence is a recall, not leave
 
 
@@ -31,7 +34,10 @@ MAX_LEAVE_SPAN = 90  # days in one request; a longer absence is a recall, not le
 
 @transaction.atomic
 def round_draw(*, user, region, rate, today, seed=None, request=None):
-    """Draw a sample of the region's active first secretaries; those on approved leave that day start 请假中."""
+    """Draw a sample of the region's active first secretaries (presence.sampling), plus — by chance, from the same
+    generator — some of those under a notice not yet closed; those on approved leave that day start 请假中.
+
+    A round drawn by county staff (or by the scheduled command) is confidential until its results are in."""
     if region.level not in (Region.Level.COUNTY, Region.Level.TOWNSHIP):
         raise ValidationError("只能按县（市、区）或镇（街道）抽取。")
     if not 0 < rate <= 1:
@@ -39,27 +45,95 @@ def round_draw(*, user, region, rate, today, seed=None, request=None):
     people = sampling.eligible(region, today)
     if not people:
         raise ValidationError(f"{region.name}没有在岗的第一书记，无法抽取。")
-    seed = secrets.randbelow(10**9) if seed is None else seed
-    chosen = sampling.draw(people, rate=rate, seed=seed, day=today)
-    round_ = SpotCheckRound(region=region, date=today, rate=rate, seed=seed,
-                            drawn_by=user if user is not None and user.is_authenticated else None)
+    # The seed goes to the audit row only: enough to replay the draw, never shown on a page.
+    seed = sampling.new_seed() if seed is None else seed
+    priority, randomly = sampling.draw(people, rate=rate, seed=seed, day=today)
+    chosen = priority + randomly
+    watched = _watched(people, chosen, seed)
+    drawn_by = user if user is not None and user.is_authenticated else None
+    round_ = SpotCheckRound(region=region, date=today, rate=rate, drawn_by=drawn_by,
+                            confidential=drawn_by is None or drawn_by.is_county_admin)
     round_.full_clean()
     try:
         with transaction.atomic():
             round_.save()
     except IntegrityError:
         raise ValidationError("该区域当天已经抽取过一轮，请直接录入结果。") from None
-    on_leave = set(Leave.objects.approved().covering(today)
-                   .filter(secretary_id__in=[a.secretary_id for a in chosen]).values_list("secretary_id", flat=True))
-    SpotCheck.objects.bulk_create([
-        SpotCheck(round=round_, secretary=a.secretary, assignment=a, village=a.village, date=today,
-                  result=Result.LEAVE if a.secretary_id in on_leave else Result.PENDING,
-                  note="抽取时正在批准的请假期内" if a.secretary_id in on_leave else "")
-        for a in chosen
-    ])
+    entries = [(a, Source.DRAW) for a in chosen] + [(a, Source.WATCH) for a in watched]
+    _add_checks(round_, entries, today)
     audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=round_,
-                 changes={"抽查比例": str(rate), "随机种子": seed, "在岗人数": len(people), "抽取人数": len(chosen)})
+                 changes={"抽查比例": str(rate), "在岗人数": len(people), "抽取人数": len(chosen),
+                          "按轮换抽取": len(priority), "完全随机抽取": len(randomly), "通报期间加查": len(watched),
+                          "replay": {"seed": seed}})
+    reveal_when_done([round_.pk])
     return round_
+
+
+def _watched(people, chosen, seed):
+    """Those under a notice not yet closed who were not drawn: each added with PRESENCE_WATCH_CHANCE, so they are
+    checked more often than others, yet still cannot tell which round."""
+    taken = {a.secretary_id for a in chosen}
+    rest = [a for a in people if a.secretary_id not in taken]
+    noticed = set(Notice.objects.filter(secretary_id__in=[a.secretary_id for a in rest])
+                  .exclude(status=Notice.Status.CLOSED).values_list("secretary_id", flat=True))
+    rng = random.Random(f"{seed}:watch")
+    return [a for a in rest if a.secretary_id in noticed and rng.random() < settings.PRESENCE_WATCH_CHANCE]
+
+
+def _add_checks(round_, entries, day, recheck_of=None):
+    ids = [a.secretary_id for a, _ in entries]
+    on_leave = set(Leave.objects.approved().covering(day).filter(secretary_id__in=ids)
+                   .values_list("secretary_id", flat=True))
+    return SpotCheck.objects.bulk_create([
+        SpotCheck(round=round_, secretary=a.secretary, assignment=a, village=a.village, date=day, source=source,
+                  recheck_of=recheck_of, result=Result.LEAVE if a.secretary_id in on_leave else Result.PENDING,
+                  note="抽取时正在批准的请假期内" if a.secretary_id in on_leave else "")
+        for a, source in entries
+    ])
+
+
+def reveal_when_done(round_ids, now=None):
+    """Confidential rounds whose every result is recorded become visible to the township, unit and secretary."""
+    pending = SpotCheck.objects.filter(round=OuterRef("pk"), result=Result.PENDING)
+    SpotCheckRound.objects.filter(pk__in=round_ids, confidential=True, revealed_at__isnull=True).exclude(
+        Exists(pending)).update(revealed_at=now or timezone.now())
+
+
+def recheck_schedule(check, *, user=None, request=None, today=None):
+    """Someone found 不在岗 is checked again on a day nobody can predict within PRESENCE_RECHECK_DAYS, outside the
+    regular draw (in a 复查 round of the same region and the same confidentiality). Once per absence."""
+    if SpotCheck.objects.filter(recheck_of=check).exists():
+        return None
+    today = today or timezone.localdate()
+    start = max(check.date + datetime.timedelta(days=1), today)
+    end = max(check.date + datetime.timedelta(days=settings.PRESENCE_RECHECK_DAYS), start)
+    day = start + datetime.timedelta(days=secrets.randbelow((end - start).days + 1))
+    origin = check.round
+    round_, _ = SpotCheckRound.objects.get_or_create(
+        region=origin.region, date=day, kind=SpotCheckRound.Kind.RECHECK,
+        defaults={"rate": origin.rate, "confidential": origin.confidential,
+                  "drawn_by": user if user is not None and user.is_authenticated else None})
+    if round_.checks.filter(secretary_id=check.secretary_id).exists():
+        return None
+    if round_.confidential and round_.revealed_at is not None:
+        SpotCheckRound.objects.filter(pk=round_.pk).update(revealed_at=None)  # a new pending check: hidden again
+    [recheck] = _add_checks(round_, [(check.assignment, Source.RECHECK)], day, recheck_of=check)
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=recheck,
+                 changes={"复查": f"{check.date:%Y-%m-%d} 不在岗", "复查日期": str(day)})
+    reveal_when_done([round_.pk])
+    return recheck
+
+
+def recheck_withdraw(check, *, user=None, request=None):
+    """The absence was corrected: its re-check, if not yet done, is withdrawn."""
+    recheck = SpotCheck.objects.filter(recheck_of=check, result=Result.PENDING).first()
+    if recheck is None:
+        return
+    audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=recheck,
+                 changes={"原因": "不在岗记录已更正，复查撤回"})
+    round_id = recheck.round_id
+    recheck.delete()
+    reveal_when_done([round_id])
 
 
 def on_approved_leave(secretary_id, day):
@@ -94,7 +168,12 @@ def check_record(*, user, check, result, method="", inspector="", note="", photo
         if photo is not None:
             changes["photo"] = ["", "（已上传现场照片）"]
         audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=check, changes=changes)
+        if result == Result.ABSENT:
+            recheck_schedule(check, user=user, request=request, today=timezone.localdate(now or timezone.now()))
+        elif before["result"] == Result.ABSENT:
+            recheck_withdraw(check, user=user, request=request)
         apply_absence_rule(check.secretary, user=user, request=request)
+        reveal_when_done([check.round_id], now=now)
     return check
 
 
@@ -234,11 +313,41 @@ def notice_issue(*, user, notice, request=None, now=None):
     return notice
 
 
+@transaction.atomic
+def notice_close(*, user, notice, talk_on, talk_by, talk_with, talk_outcome, request=None, now=None):
+    """约谈: record that the talk the notice calls for took place (when, by whom, with whom, what came of it); the
+    notice is then closed (已约谈销号) and its secretary no longer checked more often."""
+    if not access.may_issue(user):
+        raise PermissionDenied("只有县委组织部管理员可以登记约谈。")
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status == Notice.Status.DRAFT:
+        raise ValidationError("通报尚未发布，发布后才能登记约谈。")
+    if notice.is_closed:
+        raise ValidationError("该通报已登记约谈并销号。")
+    now = now or timezone.now()
+    if talk_on > timezone.localdate(now):
+        raise ValidationError({"talk_on": "约谈日期不能晚于今天。"})
+    if notice.issued_at and talk_on < timezone.localdate(notice.issued_at):
+        raise ValidationError({"talk_on": "约谈日期不能早于通报发布日期。"})
+    if not talk_outcome.strip():
+        raise ValidationError({"talk_outcome": "请填写约谈情况及整改要求。"})
+    notice.talk_on, notice.talk_by, notice.talk_with = talk_on, talk_by.strip(), talk_with.strip()
+    notice.talk_outcome = talk_outcome.strip()
+    notice.status, notice.closed_at, notice.closed_by = Notice.Status.CLOSED, now, user
+    notice.full_clean(exclude=["checks"])
+    notice.save(update_fields=["talk_on", "talk_by", "talk_with", "talk_outcome", "status", "closed_at",
+                               "closed_by"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=notice, changes={
+        "status": [Notice.Status.ISSUED.label, Notice.Status.CLOSED.label], "约谈日期": str(talk_on),
+        "约谈人": notice.talk_by, "被约谈人": notice.talk_with, "约谈情况": notice.talk_outcome})
+    return notice
+
+
 # --- Evidence ------------------------------------------------------------------------------------------------
 
 @transaction.atomic
 def evidence_upload(*, user, secretary, upload, spot_check=None, note="", request=None, now=None):
-    """Keep the photo with what its EXIF says and how far it was taken from the village office."""
+    """Keep the photo with what its EXIF claims, how far that is from the village office, and any sign of editing."""
     info = photos.check_photo(upload)
     if spot_check is not None and spot_check.secretary_id != secretary.pk:
         raise ValidationError({"spot_check": "只能关联本人的抽查记录。"})
@@ -246,9 +355,12 @@ def evidence_upload(*, user, secretary, upload, spot_check=None, note="", reques
     village = spot_check.village if spot_check is not None else assignment.village if assignment else None
     if village is None:
         raise ValidationError("您当前没有在岗的派驻记录，无法上传打卡照片。")
+    uploaded_at = now or timezone.now()
     evidence = Evidence(secretary=secretary, village=village, spot_check=spot_check, size=upload.size,
-                        note=note, uploaded_by=user, uploaded_at=now or timezone.now(), taken_at=info.taken_at,
-                        latitude=info.latitude, longitude=info.longitude)
+                        note=note, uploaded_by=user, uploaded_at=uploaded_at, taken_at=info.taken_at,
+                        latitude=info.latitude, longitude=info.longitude,
+                        camera=" ".join(filter(None, [info.make, info.model]))[:130], software=info.software,
+                        doubts="\n".join(photos.doubts(info, village=village, uploaded_at=uploaded_at)))
     if info.latitude is not None and village.has_coordinates:
         evidence.distance = round(photos.distance_m(info.latitude, info.longitude, village.latitude,
                                                     village.longitude))
@@ -257,8 +369,30 @@ def evidence_upload(*, user, secretary, upload, spot_check=None, note="", reques
         evidence.full_clean()
         evidence.save()
         audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=evidence,
-                     changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding})
+                     changes={"拍摄时间": str(info.taken_at or ""), "核对": evidence.finding,
+                              "疑点": evidence.doubts})
     return evidence
+
+
+@transaction.atomic
+def evidence_upload_many(*, user, secretary, uploads, spot_check=None, note="", request=None, now=None):
+    """Several photos of one visit (a watermark camera gives a few): all kept, or none."""
+    if not uploads:
+        raise ValidationError("请选择要上传的照片。")
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationError(f"一次最多上传 {MAX_PHOTOS} 张照片。")
+    kept = []
+    for number, upload in enumerate(uploads, start=1):
+        try:
+            kept.append(evidence_upload(user=user, secretary=secretary, upload=upload, spot_check=spot_check,
+                                        note=note, request=request, now=now))
+        except ValidationError as error:
+            for item in kept:  # the transaction rolls back the rows; the files go too
+                item.photo.storage.delete(item.photo.name)
+            if len(uploads) == 1 or hasattr(error, "error_dict"):
+                raise
+            raise ValidationError(f"第 {number} 张照片（{upload.name}）：{'；'.join(error.messages)}") from None
+    return kept
 
 
 # --- Leave ---------------------------------------------------------------------------------------------------
@@ -306,8 +440,10 @@ def leave_decide(*, user, leave, approve, note="", request=None, now=None):
     if approve:
         covered = SpotCheck.objects.filter(secretary=leave.secretary, date__range=(leave.start_date, leave.end_date),
                                            result__in=[Result.ABSENT, Result.PENDING])
+        rounds = list(covered.values_list("round_id", flat=True))
         if covered.update(result=Result.LEAVE):
             apply_absence_rule(leave.secretary, user=user, request=request)
+            reveal_when_done(rounds)
     return leave
 
 

@@ -29,4 +29,5 @@ urlpatterns = [
     path("notices/<int:pk>/", notice_views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/edit/", notice_views.notice_edit, name="notice_edit"),
     path("notices/<int:pk>/issue/", notice_views.notice_issue, name="notice_issue"),
+    path("notices/<int:pk>/talk/", notice_views.notice_talk, name="notice_talk"),
 ]

@@ -80,13 +80,12 @@ def round_draw(request):
         return redirect("presence:board")
     try:
         round_ = services.round_draw(user=request.user, request=request, today=timezone.localdate(),
-                                     region=form.cleaned_data["region"], rate=form.cleaned_data["rate"],
-                                     seed=form.cleaned_data["seed"])
+                                     region=form.cleaned_data["region"], rate=form.cleaned_data["rate"])
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
         size = round_.checks.count()
-        messages.success(request, f"已抽取 {size} 名第一书记（{round_.region}，随机种子 {round_.seed}）。")
+        messages.success(request, f"已抽取 {size} 名第一书记（{round_.region}）。")
     return redirect("presence:board")
 
 
@@ -203,6 +202,6 @@ def secretary_calendar(request, pk):
         "previous_month": (first - datetime.timedelta(days=1)).replace(day=1),
         "next_month": last + datetime.timedelta(days=1),
         "summary": reports.for_secretary(secretary, request.user, today=today),
-        "is_self": secretary.user_id == request.user.pk,
+        "is_self": secretary.user_id == request.user.pk, "details": access.sees_leave_details(request.user),
     })
 

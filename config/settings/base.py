@@ -312,3 +312,10 @@ FIELD_DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkgZmllbGQga2V5LCBuZXZlciBwcm9kISE="
 FIELD_DEV_HASH_KEY = "ZGV2LW9ubHkgaGFzaCBrZXksIG5ldmVyIGluIHByb2Q="
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [FIELD_DEV_ENCRYPTION_KEY]
 FIELD_HASH_KEY = FIELD_HASH_KEY or FIELD_DEV_HASH_KEY
+# Field work (spot checks that cannot be gamed, 约谈, evidence photos; need → resource matching). The share of a
+# spot-check draw's places drawn purely at random from everyone (the rest go to whoever was checked longest ago);
+# a secretary found 不在岗 is re-checked within PRESENCE_RECHECK_DAYS days, outside the regular draw.
+PRESENCE_RANDOM_SHARE = float(os.environ.get("PRESENCE_RANDOM_SHARE", "0.25"))
+PRESENCE_RECHECK_DAYS = int(os.environ.get("PRESENCE_RECHECK_DAYS", "7"))
+# Someone under a notice not yet closed (约谈 not recorded) is added to each round of their area with this chance.
+PRESENCE_WATCH_CHANCE = float(os.environ.get("PRESENCE_WATCH_CHANCE", "0.5"))

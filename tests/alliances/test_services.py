@@ -3,41 +3,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from alliances import matching, services
+from alliances import services
 from alliances.models import Activity, Alliance, CoBuild, Need, Resource, Supervision
 
-from .. import factories as f
 from .conftest import TODAY, need, resource
-
-
-def test_matching_order_and_reasons(world, league):
-    wanted = need(world, league.sub_a)
-    same_town = f.secretary(world.county, world.unit, "同镇书记")
-    f.assign(same_town, world.village_a2, world.batch)
-    r_other_category = resource(world, league.sub_a, category="medical", secretary=world.sec_a)
-    r_county_other = resource(world, league.sub_b, secretary=world.sec_b)
-    r_expert = resource(world, league.sub_a, expert=league.expert)
-    r_town = resource(world, league.sub_a, secretary=same_town)
-    r_village = resource(world, league.sub_a, secretary=world.sec_a)
-    r_village_expired = resource(world, league.sub_a, secretary=world.sec_a, valid_until=TODAY - datetime.timedelta(1))
-    ranked = matching.suggestions(wanted, world.users.admin, TODAY)
-    assert [r.pk for r in ranked] == [r_village.pk, r_village_expired.pk, r_town.pk, r_expert.pk,
-                                      r_county_other.pk, r_other_category.pk]
-    assert ranked[0].reasons == "同类别 · 同分盟 · 同村 · 可用"
-    assert ranked[1].reasons == "同类别 · 同分盟 · 同村 · 已过期"
-    assert ranked[2].reasons == "同类别 · 同分盟 · 同镇 · 可用"
-    assert ranked[4].reasons == "同类别 · 第二分盟 · 同县 · 可用"
-
-
-def test_used_up_resource_ranks_after_available(world, league):
-    first, second = need(world, league.sub_a), need(world, league.sub_a)
-    r_used, r_free = resource(world, league.sub_a, secretary=world.sec_a), resource(world, league.sub_a,
-                                                                                     secretary=world.sec_a)
-    services.dispatch(user=world.users.admin, need=first, resources=[r_used], content="培训", deadline=TODAY,
-                      responsible="张伟", today=TODAY)
-    ranked = matching.suggestions(second, world.users.admin, TODAY)
-    assert [r.pk for r in ranked] == [r_free.pk, r_used.pk]
-    assert ranked[1].reasons.endswith("已用完")
 
 
 def test_flow_and_need_closes_when_item_completes(world, league):

@@ -71,7 +71,7 @@ def test_dispatch_accept_complete_in_browser(world, league, login):
     r = resource(world, league.sub_a, expert=league.expert)
     client = login(world.users.admin)
     page = client.get(reverse("alliances:need_match", args=[wanted.pk])).content.decode()
-    assert "同类别 · 同分盟 · 同县 · 可用" in page
+    assert "同属 技术服务" in page
     response = client.post(reverse("alliances:need_match", args=[wanted.pk]), {
         "resources": [r.pk], "content": "病虫害防治", "deadline": "2099-01-01", "responsible": "孙教授",
         "expert_group": league.group.pk})

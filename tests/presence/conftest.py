@@ -38,8 +38,15 @@ def _dms(value):
     return IFDRational(degrees), IFDRational(minutes), IFDRational(seconds)
 
 
-def photo_bytes(lat=None, lon=None, taken="2025:06:30 09:30:00", kind="JPEG", size=(16, 16)):
+def photo_bytes(lat=None, lon=None, taken="2025:06:30 09:30:00", kind="JPEG", size=(16, 16), make="HUAWEI",
+                model="P40", software=None, modified=None):
     exif = Image.Exif()
+    if make:
+        exif[0x010F], exif[0x0110] = make, model
+    if software:
+        exif[0x0131] = software
+    if modified:
+        exif[0x0132] = modified
     if lat is not None:
         exif[ExifTags.IFD.GPSInfo] = {1: "N" if lat >= 0 else "S", 2: _dms(lat),
                                       3: "E" if lon >= 0 else "W", 4: _dms(lon)}
@@ -59,8 +66,8 @@ def photo(lat=None, lon=None, name="打卡.jpg", **kwargs):
 def drawn(assignment, day):
     """A check of `assignment`'s secretary on `day`, in that day's round for their township."""
     township = assignment.village.region.parent
-    round_, _ = SpotCheckRound.objects.get_or_create(region=township, date=day,
-                                                     defaults={"rate": Decimal("0.2"), "seed": 1})
+    round_, _ = SpotCheckRound.objects.get_or_create(region=township, date=day, kind=SpotCheckRound.Kind.REGULAR,
+                                                     defaults={"rate": Decimal("0.2")})
     return SpotCheck.objects.create(round=round_, secretary=assignment.secretary, assignment=assignment,
                                     village=assignment.village, date=day)
 

@@ -1,7 +1,7 @@
-"""python manage.py draw_spot_checks --rate 0.2 [--seed N] [--region CODE] [--today YYYY-MM-DD]
+"""python manage.py draw_spot_checks --rate 0.2 [--region CODE] [--today YYYY-MM-DD]
 
 Run twice a week (不定期: the days may vary). Without --region, one round for each county with serving
-first secretaries.
+first secretaries. The method is in presence.sampling; what the draw needs to be replayed is in its audit row.
 """
 
 import datetime
@@ -16,11 +16,10 @@ from villages.models import Region
 
 
 class Command(BaseCommand):
-    help = "抽取在岗抽查名单：优先抽取近期抽到次数少、上次抽到较早的第一书记，同等情况下按随机种子排序。"
+    help = "抽取在岗抽查名单：大部分名额按距上次抽查最久轮换，其余名额在全部人员中完全随机抽取。"
 
     def add_arguments(self, parser):
         parser.add_argument("--rate", default="0.2", help="抽查比例，0.01–1（默认 0.2）")
-        parser.add_argument("--seed", type=int, help="随机种子（留空则随机生成）")
         parser.add_argument("--region", help="县（市、区）或镇（街道）的12位行政区划代码；留空则每个县各抽一轮")
         parser.add_argument("--today", help="抽查日期（YYYY-MM-DD，默认今天）")
 
@@ -29,12 +28,12 @@ class Command(BaseCommand):
         today = self.day(options["today"])
         for region in self.regions(options["region"]):
             try:
-                round_ = services.round_draw(user=None, region=region, rate=rate, seed=options["seed"], today=today)
+                round_ = services.round_draw(user=None, region=region, rate=rate, today=today)
             except ValidationError as error:
                 self.stderr.write(f"{region.name}：{'；'.join(error.messages)}")
                 continue
             names = list(round_.checks.order_by("village__region__path").values_list("secretary__name", flat=True))
-            self.stdout.write(f"{region.name} {today:%Y-%m-%d} 抽取 {len(names)} 人（随机种子 {round_.seed}）："
+            self.stdout.write(f"{region.name} {today:%Y-%m-%d} 抽取 {len(names)} 人："
                               + "、".join(names))
 
     @staticmethod
