@@ -43,8 +43,10 @@ def announcement_publish(*, user, region, title, body, to_all_secretaries=False,
     announcement.save()
     announcement.townships.set(townships)
     for upload in files:
-        AnnouncementAttachment.objects.create(announcement=announcement, file=upload, name=upload.name[:200],
-                                              size=upload.size)
+        attachment = AnnouncementAttachment(announcement=announcement, name=upload.name[:200], size=upload.size)
+        attachment.file.save(upload.name, upload, save=False)
+        upload.saved_as = attachment.file.name  # so a failure later on can remove what was written
+        attachment.save()
     people = list(audience(announcement, announcement.unit_ids).values_list("pk", flat=True))
     if not people:
         raise ValidationError("所选对象中没有可以接收的账号（第一书记、镇街工作人员或派出单位联络人尚未开通账号）。")
@@ -81,3 +83,14 @@ def receipt_rows(announcement):
                 .order_by("acknowledged_at", "read_at", "user__region__path", "user__name", "pk"))
     return [(r.user.name or r.user.username, r.user.get_role_display(), r.user.region.name if r.user.region else "",
              r.read_at, r.acknowledged_at, r.note) for r in receipts]
+
+
+def discard_files(files):
+    """Remove attachments written before a publish failed (their rows were rolled back)."""
+    for upload in files:
+        name = getattr(upload, "saved_as", None)
+        if name:
+            try:
+                AnnouncementAttachment.file.field.storage.delete(name)
+            except OSError:
+                pass

@@ -156,6 +156,10 @@ def announcement_create(request):
                 unit_ids=data["units"], files=data["files"], request=request)
         except ValidationError as error:
             add_service_error(form, error)
+        except OSError:
+            # A full disk or a read-only media folder: the transaction is undone, the files already written go.
+            announcements.discard_files(data["files"])
+            form.add_error("files", "附件保存失败（存储空间不足或不可写），通知未发布，请稍后重试或联系管理员。")
         else:
             messages.success(request, f"已发布，{announcement.receipts.count()} 人将收到。")
             return redirect(announcement)

@@ -50,6 +50,8 @@ def replace_in_zip(data, path, old, new):
         for entry in source.infolist():
             content = source.read(entry.filename)
             if entry.filename == path:
+                if old not in content:  # openpyxl writes through lxml when installed (python-docx needs it)
+                    old = old.decode().replace("<v />", "<v></v>").encode("ascii", "xmlcharrefreplace")
                 assert old in content, content
                 content = content.replace(old, new)
             target.writestr(entry, content)

@@ -89,3 +89,16 @@ def test_only_county_staff_publish(world, client, login):
     assert publish(login(world.users.town_a), townships=[world.town_a.pk]).status_code == 403
     form = login(world.users.admin).get(reverse("notifications:announcement_create")).content.decode()
     assert "胡集镇" in form and "馆驿镇" not in form and "梁山县水务局" not in form
+
+
+def test_a_full_disk_refuses_the_announcement_and_leaves_nothing(world, login, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    def full(self, name, content, max_length=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "save", full)
+    attachment = SimpleUploadedFile("模板.docx", b"PK", content_type="application/octet-stream")
+    response = publish(login(world.users.admin), townships=[world.town_a.pk], files=[attachment])
+    assert response.status_code == 200 and "附件保存失败" in response.content.decode()
+    assert not Announcement.objects.exists() and not Receipt.objects.exists() and not Message.objects.exists()
