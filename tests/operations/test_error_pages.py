@@ -154,3 +154,8 @@ def test_a_wrong_method_is_a_chinese_405_that_keeps_the_allow_header(world, logi
     response = login(world.users.admin).get(reverse("presence:round_draw"))
     assert response.status_code == 405 and "POST" in response["Allow"]
     assert "访问方式不对" in response.content.decode()
+
+
+def test_an_unknown_chinese_address_shows_no_internals(world, login, debug):
+    page = login(world.users.admin).get("/没有这个页面/").content.decode()
+    assert "页面不存在" in page and "tried" not in page and "没有这个页面" not in page.split("<main")[1][:300]
