@@ -30,6 +30,7 @@ from .forms import (
     ResourceForm,
     SupervisionForm,
 )
+from .importers import NeedImporter, ResourceImporter
 from .models import Activity, Alliance, CoBuild, Expert, Member, Need, Resource, Supervision
 
 RECENT = 30
@@ -107,6 +108,11 @@ class NeedList(ScopedListView):
     def decorate(self, queryset):
         return queryset.with_flow().select_related("alliance", "village__region__parent")
 
+    def get_context_data(self, **kwargs):  # buttons only for whoever may use them (never a bare 403)
+        user = self.request.user
+        return {**super().get_context_data(**kwargs), "may_enter": _enterable(user).exists(),
+                "may_import": NeedImporter.may_import(user)}
+
 
 def _enterable(user, resources=False):
     alliances = Alliance.objects.for_user(user)
@@ -182,6 +188,11 @@ class ResourceList(ScopedListView):
 
     def decorate(self, queryset):
         return queryset.with_availability().select_related("alliance", "provider_secretary__unit", "provider_expert")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return {**super().get_context_data(**kwargs), "may_enter": _enterable(user, resources=True).exists(),
+                "may_import": ResourceImporter.may_import(user)}
 
 
 @require_http_methods(["GET", "POST"])
