@@ -33,6 +33,7 @@ from .forms import (
     ResourceForm,
     SupervisionForm,
 )
+from .importers import NeedImporter, ResourceImporter
 from .models import Activity, Alliance, CoBuild, Expert, Member, Need, Resource, Supervision
 
 RECENT = 30
@@ -122,7 +123,7 @@ class NeedList(ScopedListView):
     def get_context_data(self, **kwargs):
         user = self.request.user  # buttons only for whoever may use them
         return {**super().get_context_data(**kwargs), "may_create": _enterable(user).exists(),
-                "may_import": access.may_setup(user)}
+                "may_import": NeedImporter.may_import(user)}
 
 
 def _enterable(user, resources=False):
@@ -207,7 +208,7 @@ class ResourceList(ScopedListView):
     def get_context_data(self, **kwargs):
         user = self.request.user  # buttons only for whoever may use them
         return {**super().get_context_data(**kwargs), "may_create": _enterable(user, True).exists(),
-                "may_import": access.may_setup(user)}
+                "may_import": ResourceImporter.may_import(user)}
 
 
 @require_http_methods(["GET", "POST"])

@@ -34,9 +34,9 @@ TITLES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 405:
 
 def reason_for_users(exc):
     """The exception's message if it was written for users (Chinese), else None: never English internals."""
-    if exc is None or not exc.args:
+    if exc is None or not exc.args or not isinstance(exc.args[0], str):  # Resolver404 carries a dict
         return None
-    message = str(exc.args[0])
+    message = exc.args[0]
     return message if CJK.search(message) and len(message) < 500 else None
 
 

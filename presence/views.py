@@ -97,6 +97,8 @@ def check_list(request):
     checks = (SpotCheck.objects.for_user(request.user).filter(date__range=(start, end))
               .select_related("secretary__unit", "village__region__parent").order_by("-date", "village__region__path"))
     result = request.GET.get("result", "")
+    if result not in dict(SpotCheck._meta.get_field("result").choices):  # a tampered value: show all, never a 500
+        result = ""
     if result:
         checks = checks.filter(result=result)
     return render(request, "presence/check_list.html", {

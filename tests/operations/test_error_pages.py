@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from config.logformat import JsonFormatter
 
+from ..alliances.conftest import league  # noqa: F401  (the fixture)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -154,3 +156,20 @@ def test_a_wrong_method_is_a_chinese_405_that_keeps_the_allow_header(world, logi
     response = login(world.users.admin).get(reverse("presence:round_draw"))
     assert response.status_code == 405 and "POST" in response["Allow"]
     assert "访问方式不对" in response.content.decode()
+
+
+def test_an_unknown_chinese_address_shows_no_internals(world, login, debug):
+    page = login(world.users.admin).get("/没有这个页面/").content.decode()
+    assert "页面不存在" in page and "tried" not in page and "没有这个页面" not in page.split("<main")[1][:300]
+
+
+@pytest.mark.parametrize("who, enter, import_", [
+    ("admin", True, True), ("town_a", True, False), ("leader", False, False), ("contact", False, False),
+])
+def test_alliance_lists_offer_entering_and_importing_only_to_who_may(world, league, login, who, enter,  # noqa: F811
+                                                                   import_):
+    client = login(getattr(world.users, who))
+    needs = client.get(reverse("alliances:need_list")).content.decode()
+    assert ("登记需求" in needs) is enter and ("alliance_needs/" in needs) is import_
+    resources = client.get(reverse("alliances:resource_list")).content.decode()
+    assert ("登记资源" in resources) is (who == "admin") and ("alliance_resources/" in resources) is import_
