@@ -2,8 +2,9 @@
 
 The checks in excel.guards refuse every hostile file we know of before anything is allocated; this is the belt
 to those braces. The file is read in a forked child whose address space may grow by IMPORT_PARSE_MAX_MB and
-whose run is cut off after IMPORT_PARSE_SECONDS of CPU time (1.5 times that of wall time). A file nobody thought of that makes calamine abort, loop or
-allocate without end ends the child, not the gunicorn worker, and the user is told the file was refused.
+whose run is cut off after IMPORT_PARSE_SECONDS of CPU time (1.5 times that of wall time). A file nobody
+thought of that makes calamine abort, loop or allocate without end ends the child, not the gunicorn worker, and
+the user is told the file was refused.
 
 Forking copies nothing up front (the child shares the parent's pages until it writes them); the table comes back
 pickled through a pipe. Both cost a few milliseconds for an ordinary roster (figures in docs/readme/files.md).
