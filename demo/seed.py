@@ -31,6 +31,7 @@ from .alliances import ensure_demo_alliances
 from .county import CountyBuilder
 from .db import Key, bulk
 from .evaluations import ensure_demo_evaluations
+from .files import ensure_demo_uploads
 from .models import DemoMark
 from .notifications import ensure_demo_notifications
 from .places import (
@@ -190,6 +191,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
             county = build(scale, seed, today, built, log)
         accounts = ensure_demo_users(county, log=log)
         ensure_demo_imports(county, accounts)
+        ensure_demo_uploads(county, accounts)
         ensure_demo_evaluations(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_tasks(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_projects(county, accounts, seed=seed, today=today, log=log)

@@ -2,8 +2,9 @@
 
 The checks in excel.guards refuse every hostile file we know of before anything is allocated; this is the belt
 to those braces. The file is read in a forked child whose address space may grow by IMPORT_PARSE_MAX_MB and
-whose run is cut off after IMPORT_PARSE_SECONDS. A file nobody thought of that makes calamine abort, loop or
-allocate without end ends the child, not the gunicorn worker, and the user is told the file was refused.
+whose run is cut off after IMPORT_PARSE_SECONDS of CPU time (1.5 times that of wall time). A file nobody
+thought of that makes calamine abort, loop or allocate without end ends the child, not the gunicorn worker, and
+the user is told the file was refused.
 
 Forking copies nothing up front (the child shares the parent's pages until it writes them); the table comes back
 pickled through a pipe. Both cost a few milliseconds for an ordinary roster (figures in docs/readme/files.md).
@@ -85,8 +86,14 @@ def run_limited(function, args, *, memory_mb, seconds, usage=None):
     if pid == 0:  # the child: never returns, never runs the parent's exit handlers (database connections…)
         _child(function, args, limit, seconds, read_end, write_end)
     os.close(write_end)
-    payload, killed = _collect(read_end, pid, started + seconds)
-    _, status, rusage = os.wait4(pid, 0)
+    payload, killed = b"", True
+    try:
+        # CPU time is limited in the child; the wall clock here, with room for a busy machine.
+        payload, killed = _collect(read_end, pid, started + seconds * 1.5)
+    finally:
+        if killed:
+            _kill(pid)
+        _, status, rusage = os.wait4(pid, 0)
     usage.seconds = time.monotonic() - started
     usage.peak_rss_mb = rusage.ru_maxrss / 1024
     usage.added_mb = max(usage.peak_rss_mb - shared_mb, 0.0)
@@ -140,7 +147,6 @@ def _collect(read_end, pid, deadline):
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                os.kill(pid, signal.SIGKILL)
                 killed = True
                 break
             ready, _, _ = select.select([read_end], [], [], left)
@@ -152,6 +158,13 @@ def _collect(read_end, pid, deadline):
     finally:
         os.close(read_end)
     return b"".join(chunks), killed
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _address_space():

