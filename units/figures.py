@@ -166,8 +166,8 @@ def monthly_actions(user, unit, year):
 
 def years_with_data(unit):
     """Years offered by the selector: this year and every year the unit has actions or targets."""
-    years = set(UnitAction.objects.filter(unit=unit).values_list("date__year", flat=True).distinct())
-    years |= set(UnitTarget.objects.filter(unit=unit).values_list("year", flat=True).distinct())
+    years = set(UnitAction.objects.filter(unit=unit).order_by().values_list("date__year", flat=True).distinct())
+    years |= set(UnitTarget.objects.filter(unit=unit).order_by().values_list("year", flat=True).distinct())
     return years
 
 

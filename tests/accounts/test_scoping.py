@@ -109,7 +109,7 @@ def test_a_unit_contact_sees_only_the_secretaries_their_unit_sent(world, login):
     assert set(DispatchUnit.objects.for_user(contact)) == {world.unit_b}
     client = login(contact)
     assert client.get(reverse("secretaries:secretary_detail", args=[world.sec_a.pk])).status_code == 404
-    assert client.get(reverse("dashboards:home")).url == world.unit_b.get_absolute_url()
+    assert client.get(reverse("dashboards:home")).url == reverse("units:unit_page", args=[world.unit_b.pk])
 
 
 def test_anonymous_users_are_sent_to_login(world, client):
