@@ -42,7 +42,7 @@ def alliance_save(*, user, request=None, alliance, townships):
             raise ValidationError({"townships": f"{names}已由{'、'.join(a.name for a in taken)}覆盖，"
                                                 "一个镇（街道）只能属于一个分盟。"})
     creating = alliance.pk is None
-    if alliance.number is None:
+    if alliance.number is None and alliance.kind == Alliance.Kind.SUB:
         alliance.number = from_name(alliance.name)
     alliance.full_clean()
     with transaction.atomic():

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from evaluations.models import Honour, Participant, Period
+from evaluations.models import Grade, Honour, Participant, Period
 from presence.models import SpotCheck
 from presence.reports import COUNTS as PRESENCE_COUNTS
 from presence.reports import rate as presence_rate
@@ -83,8 +83,10 @@ def per_person(user, unit, year):
         row["rate"] = round(100 * row["done"] / row["total"], 1) if row["total"] else None
         figures.setdefault(row["secretary"], {})["tasks"] = row
     visible = results_visible(user).filter(secretary__unit=unit, period__year=year)
+    grades = dict(Grade.choices)
     for row in (visible.filter(period__kind=Period.Kind.YEAR)
                 .values("secretary", "composite", "rank_county", "grade").order_by("period__end_date")):
+        row["grade"] = grades.get(row["grade"], "")
         figures.setdefault(row["secretary"], {})["result"] = row
     flags = visible.values("secretary").annotate(flags=Count("pk", filter=Q(flag=True)), stars=Max("stars")).order_by()
     for row in flags:
@@ -166,8 +168,8 @@ def monthly_actions(user, unit, year):
 
 def years_with_data(unit):
     """Years offered by the selector: this year and every year the unit has actions or targets."""
-    years = set(UnitAction.objects.filter(unit=unit).values_list("date__year", flat=True).distinct())
-    years |= set(UnitTarget.objects.filter(unit=unit).values_list("year", flat=True).distinct())
+    years = set(UnitAction.objects.filter(unit=unit).order_by().values_list("date__year", flat=True).distinct())
+    years |= set(UnitTarget.objects.filter(unit=unit).order_by().values_list("year", flat=True).distinct())
     return years
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -236,7 +237,7 @@ def ranking_export(request):
     rating = _rating_for(user, year)
     if rating is None or rating.status == Rating.Status.DRAFT:
         messages.error(request, f"{year}年度派出单位考核尚未计算，暂不能导出。")
-        return redirect(f"{request.path.rsplit('/', 2)[0]}/?year={year}")
+        return redirect(reverse("units:ranking") + f"?year={year}")
     report = unit_report.UnitReport(rating=rating, user=user)
     return xlsx_response(report.filename, [report.sheet()])
 
@@ -248,12 +249,11 @@ def rating_create(request):
     access.require(access.is_staff(user), "只有县委组织部管理员可以建立派出单位考核。")
     county = access.county_of(user)
     access.require(county is not None, "请使用县级组织部账号建立派出单位考核。")
-    year = year_from(request, timezone.localdate().year) if "year" in request.GET else None
     try:
-        year = int(request.POST.get("year", year or timezone.localdate().year))
+        year = int(request.POST.get("year", timezone.localdate().year))
         rating = services.rating_create(user=user, request=request, region=county, year=year)
         services.rating_compute(user=user, request=request, rating=rating)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         messages.error(request, "年度填写不正确。")
         return redirect("units:ranking")
     except ValidationError as error:

@@ -8,7 +8,7 @@ def number_from_names(apps, schema_editor):
     from alliances.numbering import from_name
 
     Alliance = apps.get_model("alliances", "Alliance")
-    for alliance in Alliance.objects.filter(number__isnull=True):
+    for alliance in Alliance.objects.filter(number__isnull=True, kind="sub"):
         number = from_name(alliance.name)
         if number is not None:
             alliance.number = number

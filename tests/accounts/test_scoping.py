@@ -110,6 +110,7 @@ def test_a_unit_contact_sees_only_the_secretaries_their_unit_sent(world, login):
     client = login(contact)
     assert client.get(reverse("secretaries:secretary_detail", args=[world.sec_a.pk])).status_code == 404
     assert "县农业农村局 · 派出的第一书记" in client.get(reverse("dashboards:home")).content.decode()
+    assert reverse("units:unit_page", args=[world.unit_b.pk]) in client.get(reverse("dashboards:home")).content.decode()
 
 
 def test_anonymous_users_are_sent_to_login(world, client):

@@ -81,3 +81,13 @@ def test_a_locked_rating_does_not_move(world, login, targets):
     response = login(admin).post(reverse("units:rating_compute", args=[rating.pk]), follow=True)
     assert "已锁定" in response.content.decode()
     assert RatingResult.objects.get(rating=rating, unit=world.unit_b).visits == 0
+
+
+def test_the_unit_page_shows_published_year_results_with_their_grade(world, login):
+    from tests.reports.test_yearly_report import build_year
+
+    build_year(world)
+    page = login(world.users.admin).get(reverse("units:unit_page", args=[world.unit.pk]) + "?year=2024")
+    html = page.content.decode()
+    assert "张伟" in html and ("称职" in html or "优秀" in html)
+    assert "competent" not in html and "excellent" not in html

@@ -196,3 +196,19 @@ def test_a_township_official_reads_the_countys_locked_ranking_and_exports_it(wor
     assert "县农业农村局" in client.get(reverse("units:ranking")).content.decode()
     assert client.get(reverse("units:ranking_export")).status_code == 200
     assert login(world.users.admin_ls).get(reverse("units:ranking")).content.decode().count("县农业农村局") == 0
+
+
+def test_a_bad_year_for_a_new_rating_is_a_message_not_an_error(world, login):
+    client = login(world.users.admin)
+    for year in ("abc", "1800", "9" * 30):
+        response = client.post(reverse("units:rating_create"), {"year": year}, follow=True)
+        assert response.status_code == 200
+    assert not Rating.objects.exists()
+    client.post(reverse("units:rating_create"), {"year": TODAY.year})
+    response = client.post(reverse("units:rating_create"), {"year": TODAY.year}, follow=True)
+    assert "已建立" in response.content.decode() and Rating.objects.count() == 1
+
+
+def test_exporting_before_the_rating_is_computed_says_so(world, login):
+    response = login(world.users.admin).get(reverse("units:ranking_export"), follow=True)
+    assert "尚未计算" in response.content.decode()
