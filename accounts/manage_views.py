@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -102,7 +103,11 @@ def secretary_logins(request):
     """批量建立第一书记账号: one step for every serving secretary in the region who has no login."""
     require_admin(request, "add")
     if request.method == "POST":
-        created = services.secretary_logins_create(actor=request.user, request=request)
+        try:
+            created = services.secretary_logins_create(actor=request.user, request=request)
+        except IntegrityError:  # another administrator took the same serial numbers at the same moment
+            messages.error(request, "另一位管理员正在同时建立账号，本次没有建立任何账号，请稍后再试。")
+            return redirect("accounts:secretary_logins")
         if not created:
             messages.info(request, "所有在岗第一书记都已有账号，没有新建。")
             return redirect("accounts:user_list")

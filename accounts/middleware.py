@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
@@ -102,7 +103,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        response["Cache-Control"] = "no-store"
+        patch_cache_control(response, no_store=True)  # merged: a view's "private" stays, no-store always wins
         response.setdefault("Pragma", "no-cache")
         return response
 

@@ -136,10 +136,11 @@ class AuditLog(models.Model):
     @staticmethod
     def fill_actors(rows):
         """Name the acting user on rows whose writer gave only user / user_id (one query for all of them)."""
-        missing = {row.user_id for row in rows if row.user_id and not row.username}
-        if not missing:
-            return
-        users = {u.pk: u for u in User.objects.filter(pk__in=missing).only("username", "role", "is_superuser")}
+        known = AuditLog.user.is_cached
+        users = {row.user.pk: row.user for row in rows if row.user_id and not row.username and known(row)}
+        missing = {row.user_id for row in rows if row.user_id and not row.username} - users.keys()
+        if missing:
+            users |= {u.pk: u for u in User.objects.filter(pk__in=missing).only("username", "role", "is_superuser")}
         for row in rows:
             if row.user_id in users and not row.username:
                 row.username, row.user_role = users[row.user_id].username, actor_role(users[row.user_id])

@@ -128,7 +128,7 @@ def secretary_logins_create(*, actor, request=None):
     for person, username in zip(people, next_secretary_usernames(len(people)), strict=True):
         user = User(username=username, name=person.name, role=Role.SECRETARY, region=_county_of(person.region))
         password = _with_initial_password(user)
-        user.full_clean()
+        user.full_clean(validate_unique=False)  # a serial taken meanwhile is the database's IntegrityError
         user.save()
         person.user = user
         person.save(update_fields=["user"])

@@ -18,7 +18,7 @@ ALLOWED = {"Excel", "Control", "Command", "Mac", "IP", "ID", "xlsx", "xls", "ods
 
 def english_words(page, usernames):
     body = page.split('<div id="content"', 1)[1].split(">", 1)[1]
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<(script|style|bdi)\b.*?</\1>", " ", body, flags=re.S)  # bdi: the password hash's salt
     text = re.sub(r"<[^>]+>", " ", body)
     return {w for w in re.findall(r"[A-Za-z][A-Za-z_-]{2,}", text)} - ALLOWED - usernames
 

@@ -205,3 +205,13 @@ def test_slips_expire_after_thirty_minutes(world, login, monkeypatch):
     client.post(reverse("accounts:user_reset", args=[world.users.leader.pk]))
     monkeypatch.setattr(slips, "SLIP_TTL", -1)
     assert "没有待分发的初始密码" in client.get(reverse("accounts:slips")).content.decode()
+
+
+def test_a_clash_of_user_names_with_another_administrator_writes_nothing(world, login, monkeypatch):
+    from accounts import services
+
+    f.user("sj00001", Role.LEADER, world.county)  # taken between reading the serials and writing
+    monkeypatch.setattr(services, "next_secretary_usernames", lambda count: ["sj00001"] * count)
+    response = login(world.users.admin).post(reverse("accounts:secretary_logins"), follow=True)
+    assert "请稍后再试" in response.content.decode()
+    assert Secretary.objects.get(name="李娜").user is None
