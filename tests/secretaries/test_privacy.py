@@ -247,3 +247,4 @@ def test_the_audit_trail_keeps_no_phone_or_number_of_a_person(world, login):
     trail = str(list(AuditLog.objects.filter(object_id=str(made.pk)).values_list("changes", flat=True)))
     assert "1390537000" not in trail and number not in trail and made.id_number_hash not in trail
     assert "phone" in trail  # that it changed is recorded
+
