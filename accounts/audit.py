@@ -7,7 +7,8 @@ from .models import AuditLog, actor_role
 from .scoping import region_of
 
 # Fields whose values never go into the audit trail, only the fact that they changed.
-SECRET_FIELDS = {"id_number", "password", "password1", "password2"}
+# Phones are as personal as the ID number, and the keyed hashes stand in for both.
+SECRET_FIELDS = {"id_number", "phone", "id_number_hash", "phone_hash", "password", "password1", "password2"}
 HIDDEN = "（已隐藏）"
 
 

@@ -118,10 +118,6 @@ def is_token(value):
     return isinstance(value, str) and bool(TOKEN.match(value))
 
 
-def key_of(token):
-    return token.partition(":")[0]
-
-
 def normalise(text):
     """What the hash sees: half-width, no spaces or hyphens, upper case ("0537-872 1234" = "05378721234")."""
     return re.sub(r"[\s\-]+", "", unicodedata.normalize("NFKC", str(text))).upper()

@@ -85,8 +85,10 @@ class Lookups:
         # Only the people the importer may see. A number registered outside that is planned like a new one, so
         # the preview answers the same whether or not it exists elsewhere; write() refuses it (see there).
         self.people, self.active = {}, {}
-        for part in chunks(id_numbers):
-            for person in Secretary.objects.for_user(user).filter(id_number__in=part):
+        of = Secretary._meta.get_field("id_number_hash").of
+        self.hashes = {number: of(number) for number in id_numbers}  # once; the writer reuses them
+        for part in chunks(self.hashes.values()):
+            for person in Secretary.objects.for_user(user).filter(id_number_hash__in=part):
                 self.people[person.id_number] = person
         by_pk = {p.pk: p for p in self.people.values()}
         for part in chunks(by_pk):
@@ -382,7 +384,8 @@ class RosterImporter(Importer):
             if p["row"] in bad_rows:
                 continue
             self.classify(p, look, plan, people, ends, updates, creates, units, moving_out)
-        plan.payload = {"people": people, "ends": ends, "updates": updates, "creates": creates, "units": units}
+        plan.payload = {"people": people, "ends": ends, "updates": updates, "creates": creates, "units": units,
+                        "hashes": look.hashes}
 
     @staticmethod
     def check_rotation_date(p, ending, add):

@@ -108,7 +108,7 @@ PERSON_ATTNAMES = tuple(f"{f}_id" if f in ("unit", "region") else f for f in PER
 PERSON_DEFAULTS = {name: Secretary._meta.get_field(name).get_default() for name in PERSON_ATTNAMES}
 
 
-def roster_apply(*, user, unit_region, people, ends, updates, creates, units, request=None):
+def roster_apply(*, user, unit_region, people, ends, updates, creates, units, hashes=None, request=None):
     """Write a checked roster plan (see importers.RosterImporter) with bulk statements, inside the caller's
     transaction. `people` holds (row, fields, region id, change labels) for every good row.
 
@@ -136,7 +136,7 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
     # hash refuses the whole import.
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
                                   unique_fields=["id_number_hash"], update_fields=[*PERSON_FIELDS, "phone_hash"])
-    hashes = _insert_people(new_people)
+    hashes = _insert_people(new_people, hashes or {})
     touched = [(row, changes) for row, _, _, changes in people if changes]
     # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
     pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}
@@ -172,12 +172,13 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, re
 NEW_PERSON_COLUMNS = ("id_number", "id_number_hash", *PERSON_ATTNAMES, "phone_hash")
 
 
-def _insert_people(rows):
-    """New people as (id_number, *PERSON_ATTNAMES) tuples; returns {number: its hash}. COPY bypasses the fields,
-    so on PostgreSQL the sensitive values are encrypted and hashed here; bulk_create (elsewhere) lets them."""
+def _insert_people(rows, known):
+    """New people as (id_number, *PERSON_ATTNAMES) tuples; returns {number: its hash} (`known`: those computed
+    already). COPY bypasses the fields, so on PostgreSQL the sensitive values are encrypted and hashed here;
+    bulk_create (elsewhere) lets the fields do it."""
     meta = Secretary._meta
     number, number_hash = meta.get_field("id_number"), meta.get_field("id_number_hash")
-    hashes = {row[0]: number_hash.of(row[0]) for row in rows}
+    hashes = {row[0]: known.get(row[0]) or number_hash.of(row[0]) for row in rows}
     if connection.vendor != "postgresql":
         insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows)
         return hashes

@@ -1,3 +1,4 @@
+import base64
 import os
 import secrets
 import subprocess
@@ -30,6 +31,8 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="dyfs.example.gov.cn", REDIS_URL=CLEAN_REDIS,
+        FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        FIELD_HASH_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -233,3 +233,18 @@ def test_a_person_who_moved_out_of_sight_is_named_without_a_link(world, login):
     assert "周杰" in page and moved.get_absolute_url() not in page
     assert client.get(moved.get_absolute_url()).status_code == 404
     assert world.sec_a.get_absolute_url() in page  # still in sight: linked
+
+
+def test_the_audit_trail_keeps_no_phone_or_number_of_a_person(world, login):
+    client = login(world.users.admin)
+    number = f.id_number()
+    data = {"name": "孙丽", "id_number": number, "ethnicity": "汉族", "political_status": "cpc",
+            "education": "bachelor", "phone": "13905370001", "unit": world.unit.pk, "post": "", "rank": "",
+            "region": world.county.pk}
+    client.post(reverse("secretaries:secretary_create"), data)
+    made = Secretary.objects.get(name="孙丽")
+    client.post(reverse("secretaries:secretary_update", args=[made.pk]), {**data, "phone": "13905370002"})
+    trail = str(list(AuditLog.objects.filter(object_id=str(made.pk)).values_list("changes", flat=True)))
+    assert "1390537000" not in trail and number not in trail and made.id_number_hash not in trail
+    assert "phone" in trail  # that it changed is recorded
+
