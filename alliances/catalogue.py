@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 
+from accounts import audit
+from accounts.models import AuditLog
 from accounts.scoping import ScopedQuerySet
 
 # (top level, legacy category, words, [(entry, words), ...]); the words help matching find the entry's subject.
@@ -135,3 +137,23 @@ def ensure_catalogue(county):
             for n, (name, child_words) in enumerate(children)
         ])
     return CatalogueEntry.objects.filter(region=county)
+
+
+def entry_save(*, user, entry, before=None, changed=(), request=None):
+    """A new or changed catalogue entry: checked, saved and audited together."""
+    creating = entry.pk is None
+    entry.full_clean()
+    with transaction.atomic():
+        entry.save()
+        audit.record(user=user, request=request, obj=entry,
+                     action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
+                     changes=None if creating else {name: [str((before or {}).get(name, "")),
+                                                           str(getattr(entry, name))] for name in changed})
+    return entry
+
+
+def entry_delete(*, user, entry, request=None):
+    """Raises ProtectedError (nothing written) while needs, resources or sub-entries use the entry."""
+    with transaction.atomic():
+        audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=entry)
+        entry.delete()

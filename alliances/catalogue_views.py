@@ -3,18 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import OuterRef, ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import audit
 from accounts.forms import add_service_error
-from accounts.models import AuditLog
 from villages.models import Region
 
 from . import access
-from .catalogue import CatalogueEntry, ensure_catalogue
+from .catalogue import CatalogueEntry, ensure_catalogue, entry_delete, entry_save
 from .forms import CatalogueEntryForm
 from .models import Need, Resource
 from .querysets import _count
@@ -55,7 +52,7 @@ def catalogue_edit(request, pk=None):
                               initial={"parent": request.GET.get("parent")})
     if request.method == "POST" and form.is_valid():
         try:
-            catalogue_save(user=request.user, request=request, entry=form.save(commit=False),
+            entry_save(user=request.user, request=request, entry=form.save(commit=False),
                            before=form.initial, changed=form.changed_data)
         except ValidationError as error:
             add_service_error(form, error)
@@ -66,18 +63,6 @@ def catalogue_edit(request, pk=None):
                   {"form": form, "object": entry, "verbose_name": "需求资源类别"})
 
 
-def catalogue_save(*, user, entry, before=None, changed=(), request=None):
-    creating = entry.pk is None
-    entry.full_clean()
-    with transaction.atomic():
-        entry.save()
-        audit.record(user=user, request=request, obj=entry,
-                     action=AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-                     changes=None if creating else {name: [str(before.get(name, "")), str(getattr(entry, name))]
-                                                    for name in changed})
-    return entry
-
-
 @require_POST
 @login_required
 def catalogue_delete(request, pk):
@@ -86,9 +71,7 @@ def catalogue_delete(request, pk):
         raise PermissionDenied("类别目录由县委组织部管理员维护。")
     entry = get_object_or_404(CatalogueEntry.objects.filter(region=county), pk=pk)
     try:
-        with transaction.atomic():
-            audit.record(user=request.user, request=request, action=AuditLog.Action.DELETE, obj=entry)
-            entry.delete()
+        entry_delete(user=request.user, request=request, entry=entry)
     except ProtectedError:
         messages.error(request, f"“{entry}”下还有细类或已登记的需求、资源，不能删除；可以改名或调整。")
     else:

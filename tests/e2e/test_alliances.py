@@ -84,8 +84,8 @@ def test_a_need_is_matched_dispatched_accepted_and_solved(world, page, live_serv
     assert "需求已登记" in messages_text(page)
     need = Need.objects.get()
 
-    # Resources: 张伟's unit offers training in his own village, the expert offers field guidance, and a
-    # medical resource of another category ranks last.
+    # Resources: 张伟's unit offers training in his own village, the expert offers field guidance on pests, and a
+    # medical resource of another category has nothing in common with the need.
     add_resource(page, live_server, alliance, "technical", "农技培训", secretary=world.sec_a)
     add_resource(page, live_server, alliance, "technical", "病虫害现场指导", expert=expert)
     add_resource(page, live_server, alliance, "medical", "巡回义诊", secretary=world.sec_a)
@@ -93,17 +93,16 @@ def test_a_need_is_matched_dispatched_accepted_and_solved(world, page, live_serv
     # The match page ranks the suggestions and says why.
     page.goto(f"{live_server.url}/alliances/needs/{need.pk}/")
     rows = page.locator("table.list tbody tr")
-    assert rows.count() == 3
-    assert "农技培训" in rows.nth(0).inner_text()
-    assert "同类别 · 同分盟 · 同村 · 可用" in rows.nth(0).inner_text()
-    assert "病虫害现场指导" in rows.nth(1).inner_text()
-    assert "同类别 · 同分盟 · 同县 · 可用" in rows.nth(1).inner_text()
-    assert "巡回义诊" in rows.nth(2).inner_text() and "类别：医疗" in rows.nth(2).inner_text()
+    assert rows.count() == 2  # 巡回义诊 shares nothing with the need: not suggested
+    assert "病虫害现场指导" in rows.nth(0).inner_text()
+    assert "同属 技术服务；都提到 病虫害；同分盟；同县" in rows.nth(0).inner_text()
+    assert "农技培训" in rows.nth(1).inner_text()
+    assert "同属 技术服务；同分盟；同村" in rows.nth(1).inner_text()
     assert page.locator(".flow .on").all_inner_texts() == ["群众下单"]
     page.screenshot(path=screenshots / "alliances-match.png", full_page=True)
 
     # 联盟派单: one click sends a co-build item with the expert's resource to the expert group.
-    page.get_by_label("病虫害现场指导（专家 孙教授（县农业农村局））").check()
+    page.get_by_label("选用 病虫害现场指导").check()
     page.fill("input[name=responsible]", "孙教授")
     page.select_option("select[name=expert_group]", label="种植养殖技术服务")
     page.click("button:has-text('派单，生成共建项目')")
