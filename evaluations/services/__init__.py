@@ -1,0 +1,45 @@
+"""Everything that changes a period or its scores goes through here: checked, in one transaction, audited."""
+
+from .appeals import (  # noqa: F401
+    APPEAL_CHANNELS,
+    APPEAL_REASON_MIN,
+    ONE_OPEN_APPEAL,
+    SURVEY_NOT_APPEALABLE,
+    Result,
+    _rounded,
+    appeal_accept,
+    appeal_deadline,
+    appeal_file,
+    appeal_grades_decide,
+    appeal_reject,
+    appeal_window_open,
+)
+from .honours import _decide_pending, grades_decide, honour_change, honours_confirm  # noqa: F401
+from .periods import (  # noqa: F401
+    FROZEN,
+    NOT_SCORING,
+    _lock_for_scoring,
+    candidates,
+    ensure_scoring,
+    participant_add,
+    participant_remove,
+    period_compute,
+    period_create,
+    period_lock,
+    period_open,
+    period_publish,
+    period_reopen,
+    roster,
+)
+from .schemes import scheme_create_default, validate_rules  # noqa: F401
+from .scores import (  # noqa: F401
+    CODE_USED,
+    SURVEY_CLOSED,
+    CodeRefused,
+    UnknownCode,
+    meeting_create,
+    save_grid,
+    survey_answer,
+    survey_code_check,
+    survey_codes_create,
+)

@@ -1,0 +1,183 @@
+"""A period's life: create, open (roster), lock, reopen, publish; the roster's additions and removals."""
+
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import AuditLog
+from secretaries.models import Assignment
+
+from .. import scoring
+from ..models import (
+    Participant,
+    Period,
+    Score,
+    SurveyTally,
+)
+from .schemes import validate_rules
+
+FROZEN = "该考评周期已锁定，不能再录入或修改分数。如确需修改，请由县委组织部填写理由后重新开启。"
+NOT_SCORING = "该考评周期尚未开始评分（草稿状态），请先开启评分。"
+
+
+@transaction.atomic
+def period_create(*, user, request=None, region, scheme, kind, year, number=1, start_date=None, end_date=None):
+    """A draft period; its dates default to the calendar quarter, half-year or year."""
+    default_start, default_end = Period.default_dates(kind, year, number) if 1 <= number <= 4 else (None, None)
+    period = Period(region=region, scheme=scheme, kind=kind, year=year, number=number,
+                    start_date=start_date or default_start, end_date=end_date or default_end)
+    period.full_clean()
+    period.save()
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=period)
+    return period
+
+
+def _status_change(period, user, request, status, reason=None, **fields):
+    before = period.status
+    period.status = status
+    Period.objects.filter(pk=period.pk).update(status=status, **fields)
+    for name, value in fields.items():
+        setattr(period, name, value)
+    changes = {"status": [Period.Status(before).label, Period.Status(status).label]}
+    if reason:
+        changes["reason"] = reason
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period, changes=changes)
+
+
+def roster(period):
+    """The active first secretaries serving in the period's region on its first scoring day."""
+    return (
+        Assignment.objects.active_first_secretaries()
+        .filter(village__region__path__startswith=period.region.path)
+        .select_related("secretary__unit", "village__region")
+        .order_by("village__region__path")
+    )
+
+
+@transaction.atomic
+def period_open(period, *, user, request=None):
+    """草稿 → 评分中: copy the scheme's rules into the period and take the roster."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.DRAFT:
+        raise ValidationError("只有草稿状态的考评周期可以开启评分。")
+    rules = period.scheme.rules()
+    validate_rules(rules)
+    participants = [
+        Participant(period=period, secretary=a.secretary, village=a.village, township_id=a.village.region.parent_id,
+                    unit_name=a.secretary.unit.name, dispatch_level=a.dispatch_level, batch_id=a.batch_id)
+        for a in roster(period)
+    ]
+    if not participants:
+        raise ValidationError("该区域目前没有在岗的第一书记，无法开启评分。")
+    Participant.objects.bulk_create(participants, batch_size=2000)
+    period.rules = rules
+    Period.objects.filter(pk=period.pk).update(rules=rules)
+    _status_change(period, user, request, Period.Status.SCORING, opened_at=timezone.now())
+    return period
+
+
+def candidates(period):
+    """First-secretary assignments in the period's region that overlapped it, of people not yet on its roster:
+    someone recalled or rotated during the quarter can still be evaluated for it."""
+    return (
+        Assignment.objects.filter(role=Assignment.Duty.FIRST_SECRETARY,
+                                  village__region__path__startswith=period.region.path,
+                                  start_date__lte=period.end_date)
+        .exclude(end_date__lt=period.start_date)
+        .exclude(secretary__in=period.participants.values("secretary"))
+        .select_related("secretary__unit", "village__region__parent")
+        .order_by("village__region__path", "-start_date")
+    )
+
+
+@transaction.atomic
+def participant_add(period, assignment, *, user, request=None):
+    """Put someone who served in the period (see candidates) on its roster, for the village of that assignment."""
+    period = _lock_for_scoring(period)
+    if not candidates(period).filter(pk=assignment.pk).exists():
+        raise ValidationError("该派驻记录不在本周期内，或该同志已在参评名单中。")
+    person = Participant.objects.create(
+        period=period, secretary=assignment.secretary, village=assignment.village,
+        township_id=assignment.village.region.parent_id, unit_name=assignment.secretary.unit.name,
+        dispatch_level=assignment.dispatch_level, batch_id=assignment.batch_id)
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=person,
+                 changes={"period": period.label, "village": str(assignment.village)})
+    return person
+
+
+@transaction.atomic
+def participant_remove(period, participant, *, user, reason, request=None):
+    """Take someone off the roster — only while nobody has scored them, and with a reason."""
+    period = _lock_for_scoring(period)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError("请填写移出参评名单的理由。")
+    if (Score.objects.filter(participant=participant).exists()
+            or Score.objects.filter(rater=participant).exists()
+            or SurveyTally.objects.filter(participant=participant).exists()
+            or participant.survey_codes.exists() or participant.meetings.exists()):
+        raise ValidationError(f"{participant.secretary.name}已有评分、测评码或观摩互评会安排，不能移出参评名单。")
+    audit.record(user=user, request=request, action=AuditLog.Action.DELETE, obj=participant,
+                 changes={"period": period.label, "reason": reason})
+    participant.delete()
+
+
+@transaction.atomic
+def period_lock(period, *, user, request=None):
+    """评分中 → 已锁定: compute the results from the scores and freeze them."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.SCORING:
+        raise ValidationError("只有评分中的考评周期可以锁定。")
+    scoring.compute(period)
+    _status_change(period, user, request, Period.Status.LOCKED, locked_at=timezone.now())
+    return period
+
+
+@transaction.atomic
+def period_compute(period):
+    """试算: compute the results of a period still being scored (only county staff see them until publication)."""
+    period = _lock_for_scoring(period)
+    scoring.compute(period)
+    return period
+
+
+@transaction.atomic
+def period_reopen(period, *, user, reason, request=None):
+    """已锁定 → 评分中, with a written reason that goes into the audit log."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": "请填写重新开启的理由（至少 4 个字）。"})
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.LOCKED:
+        raise ValidationError("只有已锁定、尚未发布的考评周期可以重新开启。")
+    _status_change(period, user, request, Period.Status.SCORING, locked_at=None, reason=reason)
+    return period
+
+
+@transaction.atomic
+def period_publish(period, *, user, request=None):
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.LOCKED:
+        raise ValidationError("请先锁定考评周期，核对计算结果后再发布。")
+    if period.honours.filter(confirmed_at__isnull=True).exists():
+        raise ValidationError("三争荣誉和季度之星的提名尚未确认，请先确认（或调整）后再发布。")
+    if period.participants.filter(grade_pending=True).exists():
+        raise ValidationError("有并列者的“优秀”等次待定，请先决定后再发布。")
+    _status_change(period, user, request, Period.Status.PUBLISHED, published_at=timezone.now())
+    return period
+
+
+def ensure_scoring(period):
+    if period.is_frozen:
+        raise ValidationError(FROZEN)
+    if not period.is_scoring:
+        raise ValidationError(NOT_SCORING)
+
+
+def _lock_for_scoring(period):
+    """Hold the period row while writing scores: a lock running at the same moment waits for us, or we for it."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    ensure_scoring(period)
+    return period
