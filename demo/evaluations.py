@@ -47,12 +47,24 @@ def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
         period = services.period_open(period, user=admin)
         take_roster_of_the_time(period)
         scored += demo.score(period)
-        services.period_lock(period, user=admin)
+        services.lock_accepting_every_gap(period, user=admin)
         if kind == Period.Kind.QUARTER:
             services.honours_confirm(period, user=admin)
             last_quarter = services.period_publish(period, user=admin)
+            if number == 1:
+                withdraw_and_republish(last_quarter, admin, users)
     settle_an_appeal(last_quarter, admin)
     log(f"考评演示数据：{county.name}{year}年四个季度（已发布）和年度（已锁定，待发布），评分 {scored} 条。")
+
+
+def withdraw_and_republish(period, admin, users):
+    """The first quarter was published, seen by the township officials, withdrawn for a correction and published
+    again: the period page shows both publications, and the audit log whom the withdrawal was told to."""
+    for user in users.values():
+        if user.role == Role.TOWNSHIP:
+            services.reader_record(period, user)
+    services.period_withdraw(period, user=admin, reason="部分镇街点评分数录入有误，更正后重新发布。")
+    services.period_publish(period, user=admin)
 
 
 def settle_an_appeal(period, admin):

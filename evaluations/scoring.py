@@ -51,6 +51,8 @@ def _raw(period):
                        if channel in Channel.values}
     trim = int(period.trim_min_raters)
     score, tally = Score._meta.db_table, SurveyTally._meta.db_table
+    # The excused (免评, decided at the lock) have no results: their scores are left out.
+    excused = f"SELECT id FROM {Participant._meta.db_table} WHERE period_id = %s AND excused = %s"
     sql = f"""
     SELECT pid, ch, dim, score, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw,
            CAST({_case("ch", channel_weights)} AS {FLOAT}) AS cw
@@ -59,16 +61,16 @@ def _raw(period):
                CASE WHEN channel = 'peer' AND COUNT(*) >= {trim}
                     THEN CAST(SUM(value) - MAX(value) - MIN(value) AS {FLOAT}) / (COUNT(*) - 2)
                     ELSE CAST(SUM(value) AS {FLOAT}) / COUNT(*) END AS score
-        FROM {score} WHERE period_id = %s
+        FROM {score} WHERE period_id = %s AND participant_id NOT IN ({excused})
         GROUP BY participant_id, channel, dimension
         UNION ALL
         SELECT participant_id, 'survey', dimension,
                CAST(100 * SUM(satisfied) + 60 * SUM(basic) AS {FLOAT}) / SUM(satisfied + basic + unsatisfied)
-        FROM {tally} WHERE period_id = %s
+        FROM {tally} WHERE period_id = %s AND participant_id NOT IN ({excused})
         GROUP BY participant_id, dimension
         HAVING SUM(satisfied + basic + unsatisfied) > 0
     ) raw"""
-    return sql, [period.pk, period.pk]
+    return sql, [period.pk, period.pk, True, period.pk, period.pk, True]
 
 
 # Each secretary's 分盟 (as a member or its convener; the lowest id if, unexpectedly, several): ranks within it.

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import lock_views, views
 
 app_name = "evaluations"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("evaluations/<int:pk>/roster/", views.period_roster, name="period_roster"),
     path("evaluations/<int:pk>/honours/<int:honour>/change/", views.honour_change, name="honour_change"),
     path("evaluations/<int:pk>/grades/", views.grades_decide, name="grades_decide"),
+    path("evaluations/<int:pk>/lock/", lock_views.period_lock, name="period_lock"),
+    path("evaluations/<int:pk>/withdraw/", lock_views.period_withdraw, name="period_withdraw"),
+    path("evaluations/<int:pk>/publications/<int:number>/", lock_views.publication_detail,
+         name="publication_detail"),
     path("evaluations/<int:pk>/do/<slug:action>/", views.period_action, name="period_action"),
     path("evaluations/<int:pk>/grid/<slug:channel>/", views.score_grid, name="score_grid"),
     path("evaluations/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),

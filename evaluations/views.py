@@ -25,7 +25,7 @@ from excel.writer import SheetSpec, xlsx_response
 from secretaries.models import Assignment
 from villages.models import Region
 
-from . import access, scoring, services
+from . import access, completeness, scoring, services
 from .filters import PeriodFilter, RankingFilter
 from .forms import MeetingForm, PeriodForm, ReopenForm, ScoreGridForm
 from .models import Channel, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
@@ -70,27 +70,6 @@ def period_create(request):
     return render(request, "evaluations/period_form.html", {"form": form})
 
 
-def _progress(period, user):
-    """Per township: people, and how many have 组织考评 / 镇街点评 / 互评 / 测评 entries (four queries)."""
-    people = Participant.objects.for_user(user).filter(period=period)
-    rows = {
-        row["township"]: {"name": row["township__name"], "township_id": row["township"], "people": row["n"],
-                          "counts": {}}
-        for row in people.values("township", "township__name").annotate(n=Count("pk")).order_by("township__path")
-    }
-    scored = (Score.objects.filter(period=period, participant__in=people.values("pk"))
-              .values("participant__township", "channel").annotate(n=Count("participant", distinct=True)))
-    for row in scored:
-        if row["participant__township"] in rows:
-            rows[row["participant__township"]]["counts"][row["channel"]] = row["n"]
-    surveyed = (SurveyTally.objects.filter(period=period, participant__in=people.values("pk"))
-                .values("participant__township").annotate(n=Count("participant", distinct=True)))
-    for row in surveyed:
-        if row["participant__township"] in rows:
-            rows[row["participant__township"]]["counts"]["survey"] = row["n"]
-    return list(rows.values())
-
-
 @login_required
 def period_detail(request, pk):
     period = period_or_404(request.user, pk)
@@ -105,7 +84,10 @@ def period_detail(request, pk):
     context = {
         "period": period,
         "manages": manages,
-        "progress": _progress(period, user) if user.role != Role.SECRETARY else [],
+        "report": (completeness.summary(period, Participant.objects.for_user(user).filter(period=period))
+                   if user.role != Role.SECRETARY and period.status != Period.Status.DRAFT else None),
+        "publications": (period.publications.select_related("published_by", "withdrawn_by")
+                         if manages else []),
         "meetings": meetings,
         "mine": mine,
         "dimensions": period.rules.get("dimensions") if period.rules else period.scheme.rules()["dimensions"],
@@ -130,7 +112,6 @@ def period_detail(request, pk):
 ACTIONS = {
     "open": (services.period_open, "已开启评分：参评名单已生成，考评规则已从方案复制到本周期。"),
     "confirm": (services.honours_confirm, "已确认三争荣誉和季度之星名单。"),
-    "lock": (services.period_lock, "已锁定并计算结果。锁定后不能再录入分数。"),
     "publish": (services.period_publish, "已发布考评结果：镇街和第一书记本人现在可以查看。"),
 }
 
@@ -404,7 +385,9 @@ def ranking(request, pk):
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    services.reader_record(period, request.user)
     return render(request, "evaluations/ranking.html", {
+        "channels": period.channel_list(),
         "period": period, "filter": filterset, "page_obj": page, "paginator": paginator,
         "object_list": page.object_list, "query_without_page": query.urlencode(),
         "distribution": distribution(results), "manages": access.manages(request.user, period),
@@ -465,6 +448,7 @@ def result_detail(request, pk):
     period = person.period
     if not access.sees_results(user, period):
         raise PermissionDenied("考评结果尚未发布，发布后才能查看。")
+    services.reader_record(period, user)
     dimensions = period.dimensions
     positions = range(1, len(dimensions) + 1)
     mine = dict(DimensionResult.objects.filter(participant=person).values_list("position", "score"))
@@ -475,10 +459,11 @@ def result_detail(request, pk):
         n=Count("rater", distinct=True))["n"]
     responses = SurveyTally.objects.filter(participant=person, dimension=1).values_list(
         "satisfied", "basic", "unsatisfied")
+    weights = period.channel_weights()
     channel_rows = [
-        {"label": c.label, "weight": period.channel_weights().get(c.value), "total": getattr(person, f"score_{c}"),
-         "cells": [table.get(c.value, {}).get(i) for i in positions]}
-        for c in Channel
+        {"label": label, "weight": weights.get(code), "total": getattr(person, f"score_{code}", None),
+         "cells": [table.get(code, {}).get(i) for i in positions]}
+        for code, label in period.channel_list()
     ]
     return render(request, "evaluations/result_detail.html", {
         "person": person, "period": period, "dimensions": dimensions, "channel_rows": channel_rows,

@@ -48,6 +48,9 @@ class Period(models.Model):
     computed_at = models.DateTimeField("计算时间", null=True, blank=True, editable=False)
     locked_at = models.DateTimeField("锁定时间", null=True, blank=True, editable=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    publication = models.ForeignKey(
+        "evaluations.Publication", verbose_name="当前发布", on_delete=models.SET_NULL, null=True, blank=True,
+        editable=False, related_name="+", help_text="已发布时是哪一次发布；撤回后为空。")
     previous = models.ForeignKey(
         "self", verbose_name="上一同类周期", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
         related_name="+", help_text="位次进退与之比较；锁定时确定。",
@@ -124,6 +127,12 @@ class Period(models.Model):
     def channel_weights(self):
         return {channel: Decimal(w) for channel, w in self.rules.get("channels", {}).items()}
 
+    def channel_list(self):
+        """[(channel, name)] of the period's channels, in the scheme's order (names as the scheme calls them)."""
+        rules = self.rules if self.rules else self.scheme.rules()
+        names = rules.get("channel_names", {})
+        return [(c, names.get(c) or Channel(c).label) for c in rules.get("channels", {})]
+
     @property
     def trim_min_raters(self):
         return self.rules.get("trim_min_raters", DEFAULT_TRIM_MIN_RATERS)
@@ -164,6 +173,8 @@ class Participant(models.Model):
     score_peer = models.DecimalField("观摩互评", max_digits=14, decimal_places=10, null=True, blank=True)
     score_survey = models.DecimalField("党员群众测评", max_digits=14, decimal_places=10, null=True, blank=True)
     channels_missing = models.BooleanField("渠道缺失", default=False)
+    excused = models.BooleanField("免评", default=False,
+                                  help_text="锁定时决定本期不参加排名（如长期病假）；理由见缺项处理记录。")
     rank_county = models.PositiveIntegerField("县排名", null=True, blank=True)
     rank_township = models.PositiveIntegerField("镇排名", null=True, blank=True)
     previous_rank = models.PositiveIntegerField("上期县排名", null=True, blank=True)

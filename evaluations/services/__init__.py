@@ -25,11 +25,16 @@ from .periods import (  # noqa: F401
     participant_remove,
     period_compute,
     period_create,
-    period_lock,
     period_open,
+    roster,
+)
+from .publication import (  # noqa: F401
+    lock_accepting_every_gap,
+    period_lock,
     period_publish,
     period_reopen,
-    roster,
+    period_withdraw,
+    reader_record,
 )
 from .schemes import scheme_create_default, validate_rules  # noqa: F401
 from .scores import (  # noqa: F401

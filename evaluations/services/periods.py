@@ -1,4 +1,6 @@
-"""A period's life: create, open (roster), lock, reopen, publish; the roster's additions and removals."""
+"""A period's life up to the lock: create, open (roster), trial computation; the roster's additions and removals.
+
+Locking, reopening, publishing and withdrawing are in publication.py."""
 
 
 from django.core.exceptions import ValidationError
@@ -34,7 +36,7 @@ def period_create(*, user, request=None, region, scheme, kind, year, number=1, s
     return period
 
 
-def _status_change(period, user, request, status, reason=None, **fields):
+def _status_change(period, user, request, status, reason=None, extra=None, **fields):
     before = period.status
     period.status = status
     Period.objects.filter(pk=period.pk).update(status=status, **fields)
@@ -43,6 +45,7 @@ def _status_change(period, user, request, status, reason=None, **fields):
     changes = {"status": [Period.Status(before).label, Period.Status(status).label]}
     if reason:
         changes["reason"] = reason
+    changes.update(extra or {})
     audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period, changes=changes)
 
 
@@ -125,47 +128,10 @@ def participant_remove(period, participant, *, user, reason, request=None):
 
 
 @transaction.atomic
-def period_lock(period, *, user, request=None):
-    """评分中 → 已锁定: compute the results from the scores and freeze them."""
-    period = Period.objects.select_for_update().get(pk=period.pk)
-    if period.status != Period.Status.SCORING:
-        raise ValidationError("只有评分中的考评周期可以锁定。")
-    scoring.compute(period)
-    _status_change(period, user, request, Period.Status.LOCKED, locked_at=timezone.now())
-    return period
-
-
-@transaction.atomic
 def period_compute(period):
     """试算: compute the results of a period still being scored (only county staff see them until publication)."""
     period = _lock_for_scoring(period)
     scoring.compute(period)
-    return period
-
-
-@transaction.atomic
-def period_reopen(period, *, user, reason, request=None):
-    """已锁定 → 评分中, with a written reason that goes into the audit log."""
-    reason = (reason or "").strip()
-    if len(reason) < 4:
-        raise ValidationError({"reason": "请填写重新开启的理由（至少 4 个字）。"})
-    period = Period.objects.select_for_update().get(pk=period.pk)
-    if period.status != Period.Status.LOCKED:
-        raise ValidationError("只有已锁定、尚未发布的考评周期可以重新开启。")
-    _status_change(period, user, request, Period.Status.SCORING, locked_at=None, reason=reason)
-    return period
-
-
-@transaction.atomic
-def period_publish(period, *, user, request=None):
-    period = Period.objects.select_for_update().get(pk=period.pk)
-    if period.status != Period.Status.LOCKED:
-        raise ValidationError("请先锁定考评周期，核对计算结果后再发布。")
-    if period.honours.filter(confirmed_at__isnull=True).exists():
-        raise ValidationError("三争荣誉和季度之星的提名尚未确认，请先确认（或调整）后再发布。")
-    if period.participants.filter(grade_pending=True).exists():
-        raise ValidationError("有并列者的“优秀”等次待定，请先决定后再发布。")
-    _status_change(period, user, request, Period.Status.PUBLISHED, published_at=timezone.now())
     return period
 
 
