@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, Sum
 from .models import Channel, GapDecision, Participant, PeerMeeting, Score, SurveyCode, SurveyTally
 
 # Channels every participant always has a score in (points start from the scheme's base): never a gap.
-NEVER_MISSING = frozenset({Channel.POINTS.value}) if hasattr(Channel, "POINTS") else frozenset()
+NEVER_MISSING = frozenset({Channel.POINTS.value})
 
 
 @dataclass
@@ -67,10 +67,10 @@ def scored_channels(period, people):
     for pid, channel in scores:
         have[pid].add(channel)
     tallies = (SurveyTally.objects.filter(period=period, participant__in=people)
-               .values("participant")
+               .values("participant", "channel")
                .annotate(n=Sum(F("satisfied") + F("basic") + F("unsatisfied"))).filter(n__gt=0).order_by())
     for row in tallies:
-        have[row["participant"]].add(Channel.SURVEY.value)
+        have[row["participant"]].add(row["channel"])
     return have
 
 
@@ -114,15 +114,19 @@ def summary(period, people):
         if township is not None and row["channel"] in township.missing:
             township.missing[row["channel"]] -= row["n"]
     answered = (SurveyTally.objects.filter(period=period, participant__in=mine)
-                .values("participant").annotate(n=Sum(F("satisfied") + F("basic") + F("unsatisfied")))
-                .filter(n__gt=0).values("participant"))
-    if Channel.SURVEY in channels:
-        for row in (people.filter(pk__in=answered).values("township").annotate(n=Count("pk")).order_by()):
-            rows[row["township"]].missing[Channel.SURVEY] -= row["n"]
+                .values("participant", "channel").annotate(n=Sum(F("satisfied") + F("basic") + F("unsatisfied")))
+                .filter(n__gt=0))
+    by_codes = [c for c in (Channel.SURVEY, Channel.VILLAGE) if c in channels]
+    if by_codes:
+        for row in (answered.filter(channel__in=by_codes).values("participant__township", "channel")
+                    .annotate(people=Count("participant", distinct=True)).order_by()):
+            township = rows.get(row["participant__township"])
+            if township is not None:
+                township.missing[row["channel"]] -= row["people"]
     if channels and not set(weighted_channels(period)) & NEVER_MISSING:
         unscored = people.exclude(pk__in=scores.filter(channel__in=channels).values("participant"))
-        if Channel.SURVEY in channels:
-            unscored = unscored.exclude(pk__in=answered)
+        if by_codes:
+            unscored = unscored.exclude(pk__in=answered.filter(channel__in=by_codes).values("participant"))
         for row in unscored.values("township").annotate(n=Count("pk")).order_by():
             rows[row["township"]].whole = row["n"]
     if Channel.PEER in channels:

@@ -53,6 +53,10 @@ def _raw(period):
     score, tally = Score._meta.db_table, SurveyTally._meta.db_table
     # The excused (免评, decided at the lock) have no results: their scores are left out.
     excused = f"SELECT id FROM {Participant._meta.db_table} WHERE period_id = %s AND excused = %s"
+    # 村级评价 comes either from the grid or from the representatives' codes, as the scheme says: never both.
+    by_codes = period.village_input == "codes"
+    score_channels = " AND channel <> 'village'" if by_codes else ""
+    tally_channels = "" if by_codes else " AND channel <> 'village'"
     sql = f"""
     SELECT pid, ch, dim, score, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw,
            CAST({_case("ch", channel_weights)} AS {FLOAT}) AS cw
@@ -61,13 +65,13 @@ def _raw(period):
                CASE WHEN channel = 'peer' AND COUNT(*) >= {trim}
                     THEN CAST(SUM(value) - MAX(value) - MIN(value) AS {FLOAT}) / (COUNT(*) - 2)
                     ELSE CAST(SUM(value) AS {FLOAT}) / COUNT(*) END AS score
-        FROM {score} WHERE period_id = %s AND participant_id NOT IN ({excused})
+        FROM {score} WHERE period_id = %s AND participant_id NOT IN ({excused}){score_channels}
         GROUP BY participant_id, channel, dimension
         UNION ALL
-        SELECT participant_id, 'survey', dimension,
+        SELECT participant_id, channel, dimension,
                CAST(100 * SUM(satisfied) + 60 * SUM(basic) AS {FLOAT}) / SUM(satisfied + basic + unsatisfied)
-        FROM {tally} WHERE period_id = %s AND participant_id NOT IN ({excused})
-        GROUP BY participant_id, dimension
+        FROM {tally} WHERE period_id = %s AND participant_id NOT IN ({excused}){tally_channels}
+        GROUP BY participant_id, channel, dimension
         HAVING SUM(satisfied + basic + unsatisfied) > 0
     ) raw"""
     return sql, [period.pk, period.pk, True, period.pk, period.pk, True]
@@ -108,6 +112,8 @@ def compute(period, *, nominate=True):
     weighted_channels = sum(1 for w in period.channel_weights().values() if w > 0)
     raw, params = _raw(period)
     pivot = ", ".join(f"MAX(CASE WHEN ch = '{c}' THEN score END) AS s_{c}" for c in Channel.values)
+    channel_columns = ", ".join(f"c.s_{c}" for c in Channel.values)
+    channel_updates = ", ".join(f"score_{c} = ranked.s_{c}" for c in Channel.values)
     # Nulls (nobody scored the person in a weighted channel) sort after everyone and get no rank.
     order = f"CASE WHEN c.composite IS NULL THEN 1 ELSE 0 END, ROUND(CAST(c.composite AS NUMERIC), {PRECISION}) DESC"
     with connection.cursor() as cursor:
@@ -147,8 +153,7 @@ def compute(period, *, nominate=True):
                 FROM chan GROUP BY pid
             ),
             ranked AS (
-                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, c.s_org, c.s_township, c.s_peer,
-                       c.s_survey,
+                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, {channel_columns},
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
@@ -163,8 +168,7 @@ def compute(period, *, nominate=True):
                 {alliance_join}
                 WHERE p.period_id = %s
             )
-            UPDATE {participant} SET composite = ranked.composite, score_org = ranked.s_org,
-                score_township = ranked.s_township, score_peer = ranked.s_peer, score_survey = ranked.s_survey,
+            UPDATE {participant} SET composite = ranked.composite, {channel_updates},
                 channels_missing = (ranked.scored IS NOT NULL AND ranked.weighted < %s), rank_county = ranked.rc,
                 rank_township = ranked.rt, previous_rank = ranked.pr, alliance_id = ranked.aid,
                 rank_alliance = ranked.ra, flag = ({flag} = 1),

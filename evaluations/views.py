@@ -31,7 +31,7 @@ from .forms import MeetingForm, PeriodForm, ReopenForm, ScoreGridForm
 from .models import Channel, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
 from .templatetags.scores import score as shown
 
-GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value}
+GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value, Channel.VILLAGE.value}
 DISTRIBUTION = ((None, 60, "60 分以下"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 85, "80–85"),
                 (85, 90, "85–90"), (90, 95, "90–95"), (95, None, "95 分及以上"))
 
@@ -78,6 +78,7 @@ def period_detail(request, pk):
     meetings = (access.meetings_for(user).filter(period=period).select_related("township")
                 .annotate(people=Count("participants", distinct=True), score_count=Count("scores", distinct=True))
                 .order_by("-date", "pk"))
+    weights = period.channel_weights() if period.rules else period.scheme.channel_weights()
     mine = None
     if user.role == Role.SECRETARY:
         mine = Participant.objects.for_user(user).filter(period=period).first()
@@ -91,11 +92,12 @@ def period_detail(request, pk):
         "meetings": meetings,
         "mine": mine,
         "dimensions": period.rules.get("dimensions") if period.rules else period.scheme.rules()["dimensions"],
-        "channels": [(Channel(c).label, w) for c, w in (
-            period.channel_weights() if period.rules else period.scheme.channel_weights()).items()],
+        "channels": [(name, weights.get(code)) for code, name in period.channel_list()],
         "sees_results": access.sees_results(user, period),
-        "may_enter_org": access.may_enter(user, Channel.ORG) and manages,
-        "may_enter_township": access.may_enter(user, Channel.TOWNSHIP),
+        "may_enter_org": access.may_enter(user, Channel.ORG) and manages and Channel.ORG in weights,
+        "may_enter_township": access.may_enter(user, Channel.TOWNSHIP) and Channel.TOWNSHIP in weights,
+        "may_enter_village": (access.may_enter(user, Channel.VILLAGE) and Channel.VILLAGE in weights
+                              and period.village_input == "grid"),
         "reopen_form": ReopenForm(),
         "honours": (period.honours.select_related("participant__secretary", "participant__township")
                     .order_by("kind", "-basis", "pk") if manages and period.is_frozen else []),
@@ -242,7 +244,8 @@ def _grid(request, period, channel, participants, *, rater=None, meeting=None, c
                 return redirect(request.get_full_path())
         else:
             messages.error(request, "分数未保存，请按提示修改。")
-    context.update({"period": period, "form": form, "frozen": frozen, "channel_label": Channel(channel).label,
+    label = dict(period.channel_list()).get(channel, Channel(channel).label)
+    context.update({"period": period, "form": form, "frozen": frozen, "channel_label": label,
                     "dimensions": period.dimensions})
     return render(request, "evaluations/score_grid.html", context)
 
@@ -253,8 +256,10 @@ def score_grid(request, pk, channel):
     """组织考评 or 镇街点评 for one township at a time."""
     user = request.user
     period = period_or_404(user, pk)
-    if channel not in GRID_CHANNELS:
-        raise Http404("没有这种评分表。")
+    if channel not in GRID_CHANNELS or (period.rules and channel not in period.channel_weights()):
+        raise Http404("本周期的考评方案没有这种评分表。")
+    if channel == Channel.VILLAGE and period.village_input != "grid":
+        raise Http404("本周期的村级评价由代表凭测评码评价，没有评分表。")
     access.require_channel(user, channel)
     if channel == Channel.ORG:
         access.require_manager(user, period)

@@ -11,6 +11,7 @@ from .honours import Honour  # noqa: F401
 from .periods import DimensionResult, Grade, Participant, Period  # noqa: F401
 from .publication import GapDecision, Publication, PublicationReader  # noqa: F401
 from .schemes import (  # noqa: F401
+    CHANNEL_INPUT,
     DEFAULT_CHANNEL_WEIGHTS,
     DEFAULT_DIMENSIONS,
     DEFAULT_TRIM_MIN_RATERS,
@@ -19,6 +20,7 @@ from .schemes import (  # noqa: F401
     Channel,
     Dimension,
     Scheme,
+    SchemeChannel,
 )
 from .scores import (  # noqa: F401
     ANSWER_POINTS,

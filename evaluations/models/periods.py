@@ -25,6 +25,7 @@ class Period(models.Model):
     """考评周期: a quarter, half-year or year of one county, with the rules it was opened under."""
 
     class Kind(models.TextChoices):
+        MONTH = "month", "月度"
         QUARTER = "quarter", "季度"
         HALF = "half", "半年"
         YEAR = "year", "年度"
@@ -39,7 +40,7 @@ class Period(models.Model):
     scheme = models.ForeignKey(Scheme, verbose_name="考评方案", on_delete=models.PROTECT, related_name="periods")
     kind = models.CharField("周期类型", max_length=10, choices=Kind.choices)
     year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    number = models.PositiveSmallIntegerField("序号", default=1, help_text="季度填 1–4，半年填 1–2，年度填 1。")
+    number = models.PositiveSmallIntegerField("期次", default=1)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -61,7 +62,7 @@ class Period(models.Model):
     scope_field = "region"
     scope_includes_ancestors = True
 
-    MAX_NUMBER = {Kind.QUARTER: 4, Kind.HALF: 2, Kind.YEAR: 1}
+    MAX_NUMBER = {Kind.MONTH: 12, Kind.QUARTER: 4, Kind.HALF: 2, Kind.YEAR: 1}
 
     class Meta:
         verbose_name = "考评周期"
@@ -80,8 +81,26 @@ class Period(models.Model):
     def get_absolute_url(self):
         return reverse("evaluations:period_detail", args=[self.pk])
 
+    @staticmethod
+    def number_label(kind, number):
+        """第一季度, 上半年, 3月, 年度: how people say a period's number."""
+        if kind == Period.Kind.MONTH:
+            return f"{number}月"
+        if kind == Period.Kind.QUARTER:
+            return f"第{'一二三四'[number - 1]}季度"
+        if kind == Period.Kind.HALF:
+            return f"{'上下'[number - 1]}半年"
+        return "年度"
+
+    @staticmethod
+    def number_error(kind):
+        names = "、".join(Period.number_label(kind, n) for n in range(1, Period.MAX_NUMBER[kind] + 1))
+        return f"{Period.Kind(kind).label}考评的期次只有{names}，请重新选择。"
+
     @property
     def label(self):
+        if self.kind == self.Kind.MONTH:
+            return f"{self.year}年{self.number}月"
         if self.kind == self.Kind.QUARTER:
             return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
         if self.kind == self.Kind.HALF:
@@ -90,14 +109,14 @@ class Period(models.Model):
 
     def clean(self):
         if self.kind and self.number and not 1 <= self.number <= self.MAX_NUMBER[self.kind]:
-            raise ValidationError({"number": f"{self.get_kind_display()}的序号应为 1–{self.MAX_NUMBER[self.kind]}。"})
+            raise ValidationError({"number": self.number_error(self.kind)})
         if self.region_id and self.region.level in (Region.Level.TOWNSHIP, Region.Level.VILLAGE):
             raise ValidationError({"region": "考评周期由县（市、区）及以上组织部门组织。"})
 
     @staticmethod
     def default_dates(kind, year, number):
         """The calendar span of a quarter, half-year or year."""
-        months = {"quarter": 3, "half": 6, "year": 12}[kind]
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[kind]
         first_month = (number - 1) * months + 1
         start = datetime.date(year, first_month, 1)
         last_month = first_month + months - 1
@@ -137,6 +156,14 @@ class Period(models.Model):
     def trim_min_raters(self):
         return self.rules.get("trim_min_raters", DEFAULT_TRIM_MIN_RATERS)
 
+    @property
+    def points_base(self):
+        return Decimal(self.rules.get("points_base", "80"))
+
+    @property
+    def village_input(self):
+        return self.rules.get("village_input") or "grid"
+
     def outcome(self, name):
         """One outcome rule of the period's copy (periods opened before outcomes existed get the defaults)."""
         value = self.rules.get("outcomes", {}).get(name)
@@ -172,6 +199,9 @@ class Participant(models.Model):
     score_township = models.DecimalField("镇街点评", max_digits=14, decimal_places=10, null=True, blank=True)
     score_peer = models.DecimalField("观摩互评", max_digits=14, decimal_places=10, null=True, blank=True)
     score_survey = models.DecimalField("党员群众测评", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_village = models.DecimalField("村级评价", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_points = models.DecimalField("积分", max_digits=14, decimal_places=10, null=True, blank=True)
+    score_contest = models.DecimalField("比武评议", max_digits=14, decimal_places=10, null=True, blank=True)
     channels_missing = models.BooleanField("渠道缺失", default=False)
     excused = models.BooleanField("免评", default=False,
                                   help_text="锁定时决定本期不参加排名（如长期病假）；理由见缺项处理记录。")

@@ -25,6 +25,21 @@ class Channel(models.TextChoices):
     TOWNSHIP = "township", "镇街点评"
     PEER = "peer", "观摩互评"
     SURVEY = "survey", "党员群众测评"
+    VILLAGE = "village", "村级评价"
+    POINTS = "points", "积分"
+    CONTEST = "contest", "比武评议"
+
+
+# How each channel's scores come in (shown on the scheme page).
+CHANNEL_INPUT = {
+    Channel.ORG: "县级评分表：县委组织部按镇街录入",
+    Channel.TOWNSHIP: "镇级评分表：镇街工作人员录入本镇街",
+    Channel.PEER: "观摩互评会：参会第一书记互相评分（去极值）",
+    Channel.SURVEY: "测评码：党员群众扫码或凭码测评（满意 100、基本满意 60、不满意 0）",
+    Channel.VILLAGE: "村级：镇街工作人员按村录入村两委/群众代表的评分，或代表凭一次性测评码评价",
+    Channel.POINTS: "积分制：基础分加本期加减分，限 0–100",
+    Channel.CONTEST: "擂台比武、述职评议等活动中评委的评分（平均）",
+}
 
 
 # The 五看 and their criteria, from the 金乡县 articles (see DOMAIN.md); a new scheme starts from these.
@@ -49,15 +64,9 @@ class Scheme(models.Model):
         "互评去极值人数", default=DEFAULT_TRIM_MIN_RATERS, validators=[MinValueValidator(3, "至少为 3 人。")],
         help_text="观摩互评评分人达到该人数时，去掉一个最高分和一个最低分后取平均；不足时取平均。",
     )
-    weight_org = models.DecimalField("组织考评权重（%）", max_digits=5, decimal_places=2,
-                                     default=DEFAULT_CHANNEL_WEIGHTS[Channel.ORG], validators=WEIGHT_VALIDATORS)
-    weight_township = models.DecimalField("镇街点评权重（%）", max_digits=5, decimal_places=2,
-                                          default=DEFAULT_CHANNEL_WEIGHTS[Channel.TOWNSHIP],
-                                          validators=WEIGHT_VALIDATORS)
-    weight_peer = models.DecimalField("观摩互评权重（%）", max_digits=5, decimal_places=2,
-                                      default=DEFAULT_CHANNEL_WEIGHTS[Channel.PEER], validators=WEIGHT_VALIDATORS)
-    weight_survey = models.DecimalField("党员群众测评权重（%）", max_digits=5, decimal_places=2,
-                                        default=DEFAULT_CHANNEL_WEIGHTS[Channel.SURVEY], validators=WEIGHT_VALIDATORS)
+    points_base = models.DecimalField(
+        "积分基础分", max_digits=5, decimal_places=2, default=80, validators=SCORE_VALIDATORS,
+        help_text="积分渠道得分 = 基础分 + 本期积分（加分减扣分），限 0–100。")
     # Outcomes (三争, 夺旗晋星, 季度之星, yearly grades): the defaults are 金乡县's.
     honour_count = models.PositiveSmallIntegerField(
         "三争每项人数", default=3,
@@ -109,12 +118,10 @@ class Scheme(models.Model):
         return reverse("evaluations:scheme_detail", args=[self.pk])
 
     def channel_weights(self):
-        return {channel: getattr(self, f"weight_{channel}") for channel in Channel.values}
+        """{channel: weight} of the scheme's channels, in its order (checked to add up to 100% at saving)."""
+        return {c.channel: c.weight for c in self.channels.all()}
 
     def clean(self):
-        total = sum(w or 0 for w in self.channel_weights().values())
-        if total != 100:
-            raise ValidationError(f"四个评价渠道的权重之和应为 100%，现在是 {total.normalize():f}%。")
         basic, competent, excellent = self.grade_basic, self.grade_competent, self.grade_excellent
         if None not in (basic, competent, excellent) and not basic < competent <= excellent:
             raise ValidationError("等次分数线应满足：基本称职 < 称职 ≤ 优秀。")
@@ -126,10 +133,40 @@ class Scheme(models.Model):
             "dimensions": [
                 {"name": d.name, "criteria": d.criteria, "weight": str(d.weight)} for d in self.dimensions.all()
             ],
-            "channels": {channel: str(weight) for channel, weight in self.channel_weights().items()},
+            "channels": {c.channel: str(c.weight) for c in self.channels.all()},
+            "channel_names": {c.channel: c.name for c in self.channels.all()},
+            "village_input": next((c.input for c in self.channels.all() if c.channel == Channel.VILLAGE), ""),
+            "points_base": str(self.points_base),
             "trim_min_raters": self.trim_min_raters,
             "outcomes": {name: str(getattr(self, name)) for name in self.OUTCOME_FIELDS},
         }
+
+
+class SchemeChannel(models.Model):
+    """四评 (or three, or six): one channel of a scheme — which kind of input, what the county calls it, its weight."""
+
+    class Input(models.TextChoices):
+        GRID = "grid", "评分表录入"
+        CODES = "codes", "代表凭测评码评价"
+
+    scheme = models.ForeignKey(Scheme, verbose_name="考评方案", on_delete=models.CASCADE, related_name="channels")
+    position = models.PositiveSmallIntegerField("序号")
+    channel = models.CharField("渠道类型", max_length=10, choices=Channel.choices)
+    name = models.CharField("渠道名称", max_length=20)
+    weight = models.DecimalField("权重（%）", max_digits=5, decimal_places=2, validators=WEIGHT_VALIDATORS)
+    input = models.CharField("村级评价方式", max_length=10, choices=Input.choices, default=Input.GRID, blank=True)
+
+    class Meta:
+        verbose_name = "评价渠道"
+        verbose_name_plural = "评价渠道"
+        ordering = ["scheme", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "channel"], name="scheme_channel_unique",
+                                    violation_error_message="同一方案中每类评价渠道只能有一个。"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.weight}%"
 
 
 class Dimension(models.Model):

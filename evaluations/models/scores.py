@@ -117,6 +117,8 @@ class SurveyCode(models.Model):
     expires_at = models.DateTimeField("有效期至")
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
     answers = models.JSONField("答卷", null=True, blank=True, help_text="按维度顺序的选项。")
+    channel = models.CharField("评价渠道", max_length=10, default="survey",
+                               help_text="党员群众测评，或村两委/群众代表的村级评价。")
 
     objects = ScopedManager()
 
@@ -159,6 +161,8 @@ class SurveyTally(models.Model):
     satisfied = models.PositiveIntegerField("满意", default=0)
     basic = models.PositiveIntegerField("基本满意", default=0)
     unsatisfied = models.PositiveIntegerField("不满意", default=0)
+    channel = models.CharField("评价渠道", max_length=10, default="survey",
+                               help_text="党员群众测评，或村两委/群众代表的村级评价。")
 
     objects = ScopedManager()
 
@@ -168,7 +172,8 @@ class SurveyTally(models.Model):
         verbose_name = "测评汇总"
         verbose_name_plural = "测评汇总"
         constraints = [
-            models.UniqueConstraint(fields=["participant", "dimension", "source"], name="tally_unique"),
+            models.UniqueConstraint(fields=["participant", "channel", "dimension", "source"],
+                                    name="tally_unique_per_channel"),
         ]
         indexes = [models.Index(fields=["period", "participant"], name="tally_period_participant")]
 

@@ -27,7 +27,8 @@ NOT_SCORING = "该考评周期尚未开始评分（草稿状态），请先开�
 @transaction.atomic
 def period_create(*, user, request=None, region, scheme, kind, year, number=1, start_date=None, end_date=None):
     """A draft period; its dates default to the calendar quarter, half-year or year."""
-    default_start, default_end = Period.default_dates(kind, year, number) if 1 <= number <= 4 else (None, None)
+    valid = kind in Period.MAX_NUMBER and 1 <= number <= Period.MAX_NUMBER[kind]
+    default_start, default_end = Period.default_dates(kind, year, number) if valid else (None, None)
     period = Period(region=region, scheme=scheme, kind=kind, year=year, number=number,
                     start_date=start_date or default_start, end_date=end_date or default_end)
     period.full_clean()

@@ -26,6 +26,8 @@ from .periods import (
     _lock_for_scoring,
 )
 
+GRID_CHANNELS = (Channel.ORG, Channel.TOWNSHIP, Channel.PEER, Channel.VILLAGE)
+
 
 @transaction.atomic
 def save_grid(period, channel, rows, *, user, request=None, meeting=None, rater=None):
@@ -39,6 +41,12 @@ def save_grid(period, channel, rows, *, user, request=None, meeting=None, rater=
         raise ValidationError("观摩互评需要指定评分人。")
     if channel == Channel.SURVEY:
         raise ValidationError("党员群众测评通过测评码或汇总表导入，不能直接录入分数。")
+    if channel not in GRID_CHANNELS:
+        raise ValidationError("该渠道的分数不通过评分表录入。")
+    if channel != Channel.PEER and channel not in period.channel_weights():
+        raise ValidationError(f"本周期的考评方案没有“{Channel(channel).label}”渠道。")
+    if channel == Channel.VILLAGE and period.village_input == "codes":
+        raise ValidationError("本周期的村级评价由村两委和群众代表凭测评码评价，不能直接录入分数。")
     existing = {}
     for score in Score.objects.filter(period=period, channel=channel, rater=rater,
                                       participant__in=[p.pk for p in rows]):
@@ -88,9 +96,15 @@ def _plain(values):
 # Survey ----------------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def survey_codes_create(period, participants, *, per_person, valid_days, user, request=None):
-    """`per_person` one-time codes for each participant, valid for `valid_days` days; the codes are not audited."""
-    _lock_for_scoring(period)
+def survey_codes_create(period, participants, *, per_person, valid_days, user, request=None,
+                        channel=Channel.SURVEY):
+    """`per_person` one-time codes for each participant, valid for `valid_days` days; the codes are not audited.
+    `channel`: 党员群众测评, or 村级评价 when the scheme has the village representatives answer with codes."""
+    period = _lock_for_scoring(period)
+    if channel == Channel.VILLAGE and (channel not in period.channel_weights() or period.village_input != "codes"):
+        raise ValidationError("本周期的考评方案没有凭测评码进行的村级评价。")
+    if channel not in (Channel.SURVEY, Channel.VILLAGE):
+        raise ValidationError("测评码只用于党员群众测评和村级评价。")
     participants = list(participants)
     if not participants:
         raise ValidationError("所选范围内没有参评的第一书记，未生成测评码。")
@@ -99,11 +113,12 @@ def survey_codes_create(period, participants, *, per_person, valid_days, user, r
     if not 1 <= valid_days <= 365:
         raise ValidationError({"valid_days": "有效天数应在 1–365 之间。"})
     expires = timezone.now() + datetime.timedelta(days=valid_days)
-    codes = [SurveyCode(period=period, participant=p, expires_at=expires)
+    codes = [SurveyCode(period=period, participant=p, expires_at=expires, channel=channel)
              for p in participants for _ in range(per_person)]
     SurveyCode.objects.bulk_create(codes, batch_size=2000)
     audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period,
-                 changes={"survey_codes": f"为 {len(participants)} 人各生成测评码 {per_person} 个"})
+                 changes={"survey_codes": f"为 {len(participants)} 人各生成{Channel(channel).label}测评码 "
+                                          f"{per_person} 个"})
     return codes
 
 
@@ -162,7 +177,7 @@ def survey_answer(text, answers):
     for position, answer in enumerate(answers, start=1):
         tally, _ = SurveyTally.objects.get_or_create(
             period_id=code.period_id, participant_id=code.participant_id, dimension=position,
-            source=SurveyTally.Source.ONLINE,
+            source=SurveyTally.Source.ONLINE, channel=code.channel,
         )
         field = {Answer.SATISFIED: "satisfied", Answer.BASIC: "basic", Answer.UNSATISFIED: "unsatisfied"}[answer]
         SurveyTally.objects.filter(pk=tally.pk).update(**{field: F(field) + 1})

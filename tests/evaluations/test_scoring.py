@@ -159,8 +159,8 @@ def test_changing_the_scheme_leaves_a_closed_period_as_it_was(world, scheme, per
     before = zhang.composite
     assert shown(before) == "71.43"  # (0.4 × 80 + 0.3 × 60) / 0.7
 
-    scheme.weight_org, scheme.weight_township = Decimal(10), Decimal(60)
-    scheme.save()
+    scheme.channels.filter(channel="org").update(weight=Decimal(10))
+    scheme.channels.filter(channel="township").update(weight=Decimal(60))
     services.period_reopen(period, user=world.users.admin, reason="补录镇街点评")
     services.lock_accepting_every_gap(period, user=world.users.admin)
     zhang.refresh_from_db()
@@ -182,9 +182,9 @@ def test_opening_refuses_weights_that_do_not_add_up(world, scheme):
 
 
 def test_channel_weights_must_add_up(world, scheme):
-    scheme.weight_peer = Decimal(20)
-    with pytest.raises(ValidationError, match="四个评价渠道的权重之和应为 100%，现在是 105%"):
-        scheme.full_clean()
+    with pytest.raises(ValidationError, match="评价渠道的权重之和应为 100%，现在是 105%"):
+        services.scheme_create_default(world.county, name="加权有误", channels=[("org", 45), ("township", 30),
+                                                                             ("peer", 15), ("survey", 15)])
 
 
 def test_reopening_needs_a_reason_and_is_audited(world, period):

@@ -47,7 +47,7 @@ def test_admin_creates_and_opens_a_period(world, scheme, login):
 def test_period_form_errors_are_shown(world, scheme, login):
     response = login(world.users.admin).post(reverse("evaluations:period_create"),
                                              {"scheme": scheme.pk, "kind": "half", "year": 2024, "number": 3})
-    assert "半年的序号应为 1–2" in response.content.decode()
+    assert "半年考评的期次只有上半年、下半年，请重新选择。" in response.content.decode()
     assert not Period.objects.exists()
 
 
