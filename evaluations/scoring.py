@@ -27,7 +27,7 @@ from django.utils import timezone
 from alliances.models import Alliance, Member
 
 from . import outcomes
-from .models import Channel, DimensionResult, Participant, Period, Score, SurveyTally
+from .models import Channel, DimensionResult, Participant, Period, PointEvent, Score, SurveyTally
 
 PRECISION = 6  # ranks compare composites at this many decimals, so float noise never splits a tie
 FLOAT = "DOUBLE PRECISION"
@@ -72,9 +72,43 @@ def _raw(period):
                CAST(100 * SUM(satisfied) + 60 * SUM(basic) AS {FLOAT}) / SUM(satisfied + basic + unsatisfied)
         FROM {tally} WHERE period_id = %s AND participant_id NOT IN ({excused}){tally_channels}
         GROUP BY participant_id, channel, dimension
-        HAVING SUM(satisfied + basic + unsatisfied) > 0
+        HAVING SUM(satisfied + basic + unsatisfied) > 0{{extra}}
     ) raw"""
-    return sql, [period.pk, period.pk, True, period.pk, period.pk, True]
+    params = [period.pk, period.pk, True, period.pk, period.pk, True]
+    extra = ""
+    for part, part_params in _extra_channels(period):
+        extra += part
+        params += part_params
+    return sql.replace("{extra}", extra), params
+
+
+def _dimensions_table(period):
+    """One row per dimension position: `SELECT 1 AS dim UNION ALL SELECT 2 …` (a channel scored as a whole)."""
+    return " UNION ALL ".join(f"SELECT {i} AS dim" for i in range(1, len(period.dimensions) + 1)) or "SELECT 1"
+
+
+def _extra_channels(period):
+    """The channels computed from other facts than score rows: (SQL after UNION ALL, its params)."""
+    weights = period.channel_weights()
+    parts = []
+    if Channel.POINTS in weights:
+        # base + the period's points (events not revoked), capped to 0–100; the same for every dimension.
+        participant, event = Participant._meta.db_table, PointEvent._meta.db_table
+        base = _literal(period.points_base)
+        parts.append((f"""
+        UNION ALL
+        SELECT p.id, 'points', d.dim,
+               CAST(CASE WHEN {base} + COALESCE(e.total, 0) > 100 THEN 100
+                         WHEN {base} + COALESCE(e.total, 0) < 0 THEN 0
+                         ELSE {base} + COALESCE(e.total, 0) END AS {FLOAT})
+        FROM {participant} p
+        CROSS JOIN ({_dimensions_table(period)}) d
+        LEFT JOIN (SELECT secretary_id, SUM(points) AS total FROM {event}
+                   WHERE date >= %s AND date <= %s AND status <> %s GROUP BY secretary_id) e
+               ON e.secretary_id = p.secretary_id
+        WHERE p.period_id = %s AND p.excused = %s""",
+                      [period.start_date, period.end_date, PointEvent.Status.REVOKED.value, period.pk, False]))
+    return parts
 
 
 # Each secretary's 分盟 (as a member or its convener; the lowest id if, unexpectedly, several): ranks within it.

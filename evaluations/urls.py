@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import lock_views, views
+from . import lock_views, points_views, views
 
 app_name = "evaluations"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("evaluations/<int:pk>/ranking/", views.ranking, name="ranking"),
     path("evaluations/<int:pk>/ranking.xlsx", views.ranking_export, name="ranking_export"),
     path("evaluations/results/<int:pk>/", views.result_detail, name="result_detail"),
+    path("evaluations/points/", points_views.points, name="points"),
+    path("evaluations/points/<int:pk>/dispute/", points_views.point_dispute, name="point_dispute"),
+    path("evaluations/points/<int:pk>/decide/", points_views.point_decide, name="point_decide"),
     path("evaluations/schemes/", include("evaluations.scheme_urls")),
     path("evaluations/appeals/", include("evaluations.appeal_urls")),
     path("", include("evaluations.survey_urls")),

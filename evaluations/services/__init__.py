@@ -28,6 +28,14 @@ from .periods import (  # noqa: F401
     period_open,
     roster,
 )
+from .points import (  # noqa: F401
+    period_points,
+    point_event_decide,
+    point_event_dispute,
+    point_event_record,
+    point_item_create,
+    points_from_facts,
+)
 from .publication import (  # noqa: F401
     lock_accepting_every_gap,
     period_lock,

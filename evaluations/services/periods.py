@@ -13,6 +13,7 @@ from secretaries.models import Assignment
 
 from .. import scoring
 from ..models import (
+    Channel,
     Participant,
     Period,
     Score,
@@ -132,6 +133,10 @@ def participant_remove(period, participant, *, user, reason, request=None):
 def period_compute(period):
     """试算: compute the results of a period still being scored (only county staff see them until publication)."""
     period = _lock_for_scoring(period)
+    if Channel.POINTS in period.channel_weights():
+        from .points import points_from_facts
+
+        points_from_facts(period)
     scoring.compute(period)
     return period
 

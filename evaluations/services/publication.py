@@ -16,8 +16,9 @@ from accounts import audit
 from accounts.models import AuditLog
 
 from .. import completeness, notify, scoring
-from ..models import GapDecision, Participant, Period, Publication, PublicationReader
+from ..models import Channel, GapDecision, Participant, Period, Publication, PublicationReader
 from .periods import _status_change
+from .points import points_from_facts
 
 EXCUSE_REASON_MIN = 2
 
@@ -74,6 +75,8 @@ def period_lock(period, *, user, request=None, decisions=()):
     period = _lock_status(period, Period.Status.SCORING, "只有评分中的考评周期可以锁定。")
     _save_decisions(period, decisions, user)
     gaps = _check_gaps(period)
+    if Channel.POINTS in period.channel_weights():
+        points_from_facts(period, user=user)
     excused = [g for g in gaps if g.excused]
     Participant.objects.filter(period=period).update(excused=False)
     Participant.objects.filter(pk__in=[g.participant.pk for g in excused]).update(excused=True)
