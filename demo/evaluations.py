@@ -48,6 +48,8 @@ def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
         period = services.period_open(period, user=admin)
         take_roster_of_the_time(period)
         scored += demo.score(period)
+        if kind == Period.Kind.YEAR:
+            demo_contest(period, admin, random.Random(f"{seed}:contest"))
         services.lock_accepting_every_gap(period, user=admin)
         if kind == Period.Kind.QUARTER:
             services.honours_confirm(period, user=admin)
@@ -98,6 +100,20 @@ def demo_points(county, admin, year, today, rng):
                                          reason="当天经镇党委批准参加县里培训，已请假。")
     if len(disputed) > 1 and disputed[1].secretary.user_id:
         services.point_event_decide(disputed[1], user=admin, revoke=True, decision="经核实已请假，撤销该扣分。")
+
+
+def demo_contest(period, admin, rng):
+    """A 述职评议 of the year: the first township's secretaries speak, three judges score them."""
+    first = period.participants.order_by("township__path").values_list("township", flat=True).first()
+    speakers = list(period.participants.filter(township=first).select_related("secretary")[:12])
+    if len(speakers) < 2:
+        return
+    contest = services.contest_create(period, user=admin, kind="report", name=f"{period.year}年度述职评议",
+                                      date=period.end_date, speakers=speakers,
+                                      judges=["县委组织部分管副部长", "镇党委书记", "群众代表"])
+    for judge in contest.judges.all():
+        rows = {p: [Decimal(rng.randint(70, 98)) for _ in period.dimensions] for p in speakers}
+        services.contest_scores_save(contest, judge, rows, user=admin)
 
 
 def withdraw_and_republish(period, admin, users):

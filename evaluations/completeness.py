@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, Sum
 
-from .models import Channel, GapDecision, Participant, PeerMeeting, Score, SurveyCode, SurveyTally
+from .models import Channel, ContestScore, GapDecision, Participant, PeerMeeting, Score, SurveyCode, SurveyTally
 
 # Channels every participant always has a score in (points start from the scheme's base): never a gap.
 NEVER_MISSING = frozenset({Channel.POINTS.value})
@@ -66,6 +66,9 @@ def scored_channels(period, people):
               .values_list("participant", "channel").distinct().order_by())
     for pid, channel in scores:
         have[pid].add(channel)
+    for pid in (ContestScore.objects.filter(contest__period=period, speaker__in=people)
+                .values_list("speaker", flat=True).distinct().order_by()):
+        have[pid].add(Channel.CONTEST.value)
     tallies = (SurveyTally.objects.filter(period=period, participant__in=people)
                .values("participant", "channel")
                .annotate(n=Sum(F("satisfied") + F("basic") + F("unsatisfied"))).filter(n__gt=0).order_by())
@@ -123,8 +126,14 @@ def summary(period, people):
             township = rows.get(row["participant__township"])
             if township is not None:
                 township.missing[row["channel"]] -= row["people"]
+    contested = ContestScore.objects.filter(contest__period=period, speaker__in=mine).values("speaker")
+    if Channel.CONTEST in channels:
+        for row in people.filter(pk__in=contested).values("township").annotate(n=Count("pk")).order_by():
+            rows[row["township"]].missing[Channel.CONTEST] -= row["n"]
     if channels and not set(weighted_channels(period)) & NEVER_MISSING:
         unscored = people.exclude(pk__in=scores.filter(channel__in=channels).values("participant"))
+        if Channel.CONTEST in channels:
+            unscored = unscored.exclude(pk__in=contested)
         if by_codes:
             unscored = unscored.exclude(pk__in=answered.filter(channel__in=by_codes).values("participant"))
         for row in unscored.values("township").annotate(n=Count("pk")).order_by():

@@ -27,7 +27,17 @@ from django.utils import timezone
 from alliances.models import Alliance, Member
 
 from . import outcomes
-from .models import Channel, DimensionResult, Participant, Period, PointEvent, Score, SurveyTally
+from .models import (
+    Channel,
+    Contest,
+    ContestScore,
+    DimensionResult,
+    Participant,
+    Period,
+    PointEvent,
+    Score,
+    SurveyTally,
+)
 
 PRECISION = 6  # ranks compare composites at this many decimals, so float noise never splits a tie
 FLOAT = "DOUBLE PRECISION"
@@ -108,6 +118,16 @@ def _extra_channels(period):
                ON e.secretary_id = p.secretary_id
         WHERE p.period_id = %s AND p.excused = %s""",
                       [period.start_date, period.end_date, PointEvent.Status.REVOKED.value, period.pk, False]))
+    if Channel.CONTEST in weights:
+        # the mean of the judges' scores over every contest of the period, per dimension
+        contest, contest_score = Contest._meta.db_table, ContestScore._meta.db_table
+        parts.append((f"""
+        UNION ALL
+        SELECT s.speaker_id, 'contest', s.dimension, CAST(SUM(s.value) AS {FLOAT}) / COUNT(*)
+        FROM {contest_score} s JOIN {contest} c ON c.id = s.contest_id
+        WHERE c.period_id = %s AND s.speaker_id NOT IN (
+            SELECT id FROM {Participant._meta.db_table} WHERE period_id = %s AND excused = %s)
+        GROUP BY s.speaker_id, s.dimension""", [period.pk, period.pk, True]))
     return parts
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import lock_views, points_views, views
+from . import contest_views, lock_views, points_views, views
 
 app_name = "evaluations"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("evaluations/<int:pk>/ranking/", views.ranking, name="ranking"),
     path("evaluations/<int:pk>/ranking.xlsx", views.ranking_export, name="ranking_export"),
     path("evaluations/results/<int:pk>/", views.result_detail, name="result_detail"),
+    path("evaluations/<int:pk>/contests/new/", contest_views.contest_create, name="contest_create"),
+    path("evaluations/contests/<int:pk>/", contest_views.contest_detail, name="contest_detail"),
+    path("evaluations/contests/<int:pk>/judges/<int:judge>/", contest_views.contest_grid, name="contest_grid"),
     path("evaluations/points/", points_views.points, name="points"),
     path("evaluations/points/<int:pk>/dispute/", points_views.point_dispute, name="point_dispute"),
     path("evaluations/points/<int:pk>/decide/", points_views.point_decide, name="point_decide"),

@@ -28,7 +28,7 @@ from villages.models import Region
 from . import access, completeness, scoring, services
 from .filters import PeriodFilter, RankingFilter
 from .forms import MeetingForm, PeriodForm, ReopenForm, ScoreGridForm
-from .models import Channel, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
+from .models import Channel, Contest, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
 from .templatetags.scores import score as shown
 
 GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value, Channel.VILLAGE.value}
@@ -87,6 +87,8 @@ def period_detail(request, pk):
         "manages": manages,
         "report": (completeness.summary(period, Participant.objects.for_user(user).filter(period=period))
                    if user.role != Role.SECRETARY and period.status != Period.Status.DRAFT else None),
+        "contests": Contest.objects.for_user(user).filter(period=period).annotate(
+            people=Count("speakers", distinct=True)).order_by("-date", "pk"),
         "publications": (period.publications.select_related("published_by", "withdrawn_by")
                          if manages else []),
         "meetings": meetings,

@@ -7,6 +7,7 @@ are stored one per (person, channel, rater, dimension); results are computed fro
 """
 
 from .appeals import Appeal, ScoreChange  # noqa: F401
+from .contests import Contest, ContestJudge, ContestScore  # noqa: F401
 from .honours import Honour  # noqa: F401
 from .periods import DimensionResult, Grade, Participant, Period  # noqa: F401
 from .points import PointEvent, PointItem  # noqa: F401

@@ -14,6 +14,7 @@ from .appeals import (  # noqa: F401
     appeal_reject,
     appeal_window_open,
 )
+from .contests import contest_create, contest_results, contest_scores_save  # noqa: F401
 from .honours import _decide_pending, grades_decide, honour_change, honours_confirm  # noqa: F401
 from .periods import (  # noqa: F401
     FROZEN,
