@@ -25,7 +25,7 @@ from excel.writer import SheetSpec, xlsx_response
 from secretaries.models import Assignment
 from villages.models import Region
 
-from . import access, completeness, scoring, services
+from . import access, completeness, evidence, scoring, services
 from .filters import PeriodFilter, RankingFilter
 from .forms import MeetingForm, PeriodForm, ReopenForm, ScoreGridForm
 from .models import Channel, Contest, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
@@ -101,8 +101,9 @@ def period_detail(request, pk):
         "may_enter_village": (access.may_enter(user, Channel.VILLAGE) and Channel.VILLAGE in weights
                               and period.village_input == "grid"),
         "reopen_form": ReopenForm(),
-        "honours": (period.honours.select_related("participant__secretary", "participant__township")
-                    .order_by("kind", "-basis", "pk") if manages and period.is_frozen else []),
+        "honours": (evidence.attach(period.honours.select_related("participant__secretary", "participant__township")
+                                    .order_by("kind", "-basis", "pk"), period) if manages and period.is_frozen
+                    else []),
         "pending": (period.participants.filter(grade_pending=True).select_related("secretary")
                     if manages and period.status == Period.Status.LOCKED else []),
         "everyone": (period.participants.select_related("secretary").order_by("rank_county", "pk")

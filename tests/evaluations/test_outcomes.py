@@ -200,3 +200,31 @@ def test_tied_nominees_at_the_boundary_are_all_named(world, scheme, extra_secret
     named = {h.participant.secretary.name for h in period.honours.filter(kind=Honour.Kind.CONDUCT)
              .select_related("participant__secretary")}
     assert named == {"张伟", "刘洋"}
+
+
+def test_a_nomination_cites_its_evidence_on_the_confirmation_page_and_the_archive(world, scheme, login):
+    import datetime as _dt
+
+    from django.urls import reverse
+
+    from worklogs.models import ServiceRecord
+
+    period = open_period(world, scheme)
+    services.save_grid(period, Channel.ORG, {period.participants.get(secretary=world.sec_a): five(90),
+                                             period.participants.get(secretary=world.sec_b): five(80)},
+                       user=world.users.admin)
+    for day in (10, 11, 12):
+        ServiceRecord.objects.create(secretary=world.sec_a, village=world.village_a, kind="clinic",
+                                     date=_dt.date(2024, 2, day), title="义诊")
+    item = services.point_item_create(user=world.users.admin, region=world.county, name="获市级以上表彰",
+                                      points=Decimal(5))
+    services.point_event_record(user=world.users.admin, item=item, secretary=world.sec_a,
+                                date=_dt.date(2024, 2, 20), evidence="市委组织部通报表扬")
+    services.lock_accepting_every_gap(period, user=world.users.admin)
+    page = login(world.users.admin).get(period.get_absolute_url()).content.decode()
+    assert "事实依据（本周期）" in page
+    assert "办实事 3 次、积分 +5" in page
+    services.honours_confirm(period, user=world.users.admin)
+    services.period_publish(period, user=world.users.admin)
+    archive = login(world.users.admin).get(reverse("reports:archive", args=[world.sec_a.pk])).content.decode()
+    assert "办结任务 0 项、竣工验收项目 0 个、办实事 3 次、积分 +5" in archive
