@@ -61,7 +61,7 @@ class SchemeDetail(SchemeMixin, ScopedDetailView):
 
 def rules_without_name(rules):
     """A period's copy of the rules compared with the scheme now; renaming the scheme alone changes nothing."""
-    return {key: value for key, value in rules.items() if key != "scheme"}
+    return {key: value for key, value in rules.items() if key not in ("scheme", "channel_order")}
 
 
 class SchemeCreate(SchemeMixin, ScopedCreateView):

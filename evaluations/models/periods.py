@@ -144,13 +144,17 @@ class Period(models.Model):
         return [Decimal(d["weight"]) for d in self.rules.get("dimensions", [])]
 
     def channel_weights(self):
-        return {channel: Decimal(w) for channel, w in self.rules.get("channels", {}).items()}
+        """{channel: weight} in the scheme's order (PostgreSQL's jsonb does not keep the keys' order)."""
+        weights = self.rules.get("channels", {})
+        order = self.rules.get("channel_order") or [c for c in Channel.values if c in weights]
+        return {channel: Decimal(weights[channel]) for channel in order if channel in weights}
 
     def channel_list(self):
         """[(channel, name)] of the period's channels, in the scheme's order (names as the scheme calls them)."""
         rules = self.rules if self.rules else self.scheme.rules()
         names = rules.get("channel_names", {})
-        return [(c, names.get(c) or Channel(c).label) for c in rules.get("channels", {})]
+        order = rules.get("channel_order") or [c for c in Channel.values if c in rules.get("channels", {})]
+        return [(c, names.get(c) or Channel(c).label) for c in order if c in rules.get("channels", {})]
 
     @property
     def trim_min_raters(self):

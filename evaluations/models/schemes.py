@@ -135,6 +135,7 @@ class Scheme(models.Model):
             ],
             "channels": {c.channel: str(c.weight) for c in self.channels.all()},
             "channel_names": {c.channel: c.name for c in self.channels.all()},
+            "channel_order": [c.channel for c in self.channels.all()],  # jsonb keeps no key order
             "village_input": next((c.input for c in self.channels.all() if c.channel == Channel.VILLAGE), ""),
             "points_base": str(self.points_base),
             "trim_min_raters": self.trim_min_raters,

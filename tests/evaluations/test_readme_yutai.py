@@ -46,7 +46,8 @@ def test_a_yutai_scheme_is_built_in_the_browser_and_ranks_as_the_readme_says(wor
                      f"dimensions-{i}-position": d.position, f"dimensions-{i}-name": d.name,
                      f"dimensions-{i}-criteria": d.criteria, f"dimensions-{i}-weight": d.weight})
     assert admin.post(reverse("evaluations:scheme_update", args=[scheme.pk]), data).status_code == 302
-    assert [(c.name, c.weight) for c in scheme.channels.all()] == [("县级评价", 10), ("镇级评价", 30), ("村级评价", 60)]
+    assert [(c.position, c.name, c.weight) for c in scheme.channels.all()] == [
+        (1, "县级评价", 10), (2, "镇级评价", 30), (3, "村级评价", 60)]
 
     # 2. 考评周期 → 新建 (a month: 邹城 and 鱼台 both score monthly) → 开启评分.
     admin.post(reverse("evaluations:period_create"), {"scheme": scheme.pk, "kind": "month", "year": 2024,
