@@ -17,7 +17,7 @@ from django.db.models import F, Q
 
 from accounts.roles import Role
 from evaluations import services
-from evaluations.models import Answer, Channel, Participant, Period, Scheme, Score, SurveyTally
+from evaluations.models import Answer, Channel, Participant, Period, PointItem, Scheme, Score, SurveyTally
 from excel.pipeline import insert_rows
 from secretaries.models import Assignment
 
@@ -39,6 +39,7 @@ def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
     scheme = (Scheme.objects.filter(region=county, name=SCHEME_NAME).first()
               or services.scheme_create_default(county, name=SCHEME_NAME))
     year = today.year - 1
+    demo_points(county, admin, year, today, random.Random(f"{seed}:{county.code or county.pk}:points"))
     demo = DemoScores(random.Random(f"{seed}:{county.code or county.pk}:evaluations"), admin, users)
     scored = 0
     for kind, number in [(Period.Kind.QUARTER, q) for q in range(1, 5)] + [(Period.Kind.YEAR, 1)]:
@@ -47,12 +48,82 @@ def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
         period = services.period_open(period, user=admin)
         take_roster_of_the_time(period)
         scored += demo.score(period)
-        services.period_lock(period, user=admin)
+        if kind == Period.Kind.YEAR:
+            demo_contest(period, admin, random.Random(f"{seed}:contest"))
+        services.lock_accepting_every_gap(period, user=admin)
         if kind == Period.Kind.QUARTER:
             services.honours_confirm(period, user=admin)
             last_quarter = services.period_publish(period, user=admin)
+            if number == 1:
+                withdraw_and_republish(last_quarter, admin, users)
     settle_an_appeal(last_quarter, admin)
     log(f"考评演示数据：{county.name}{year}年四个季度（已发布）和年度（已锁定，待发布），评分 {scored} 条。")
+
+
+POINT_ITEMS = (  # 积分目录, from the 金乡 and 邹城 articles' 加分/扣分 examples
+    ("获市级以上表彰", 5, "manual", "以表彰文件为准"),
+    ("争取项目资金每 10 万元", 2, "manual", "资金到位凭证"),
+    ("例会无故缺席", -2, "manual", "以会议签到为准"),
+    ("连续不在岗被通报", -10, "absence_notice", "在岗通报发布后自动登记"),
+    ("县统一任务办结", 2, "county_task", "县委组织部确认办结后自动登记"),
+    ("为群众办实事", 1, "service", "每条办实事记录自动登记"),
+)
+POINT_EVIDENCE = {
+    "获市级以上表彰": "获评市级乡村振兴先进个人（济宁市委组织部文件）",
+    "争取项目资金每 10 万元": "争取省级衔接资金 10 万元用于村内道路硬化，资金已到位",
+    "例会无故缺席": "镇街第一书记周例会未请假缺席",
+}
+
+
+def demo_points(county, admin, year, today, rng):
+    """The county's points catalogue and a few dozen manual events (the automatic ones come from the facts when
+    a period with a points channel is computed); one event disputed, one revoked after its dispute."""
+    if PointItem.objects.filter(region=county).exists():
+        return
+    items = [services.point_item_create(user=admin, region=county, name=name, points=points, source=source,
+                                        note=note) for name, points, source, note in POINT_ITEMS]
+    manual = [item for item in items if item.source == PointItem.Source.MANUAL]
+    serving = list(Assignment.objects.active_first_secretaries().filter(
+        village__region__path__startswith=county.path).select_related("secretary").order_by("pk")[:40])
+    events = []
+    for assignment in serving:
+        item = rng.choice(manual)
+        day = max(assignment.start_date, datetime.date(year, rng.randint(1, 12), rng.randint(1, 28)))
+        if day > today:
+            continue
+        events.append(services.point_event_record(user=admin, item=item, secretary=assignment.secretary, date=day,
+                                                  evidence=POINT_EVIDENCE[item.name]))
+    disputed = [e for e in events if e.points < 0][:2]
+    for event in disputed:
+        if event.secretary.user_id:
+            services.point_event_dispute(event, user=event.secretary.user,
+                                         reason="当天经镇党委批准参加县里培训，已请假。")
+    if len(disputed) > 1 and disputed[1].secretary.user_id:
+        services.point_event_decide(disputed[1], user=admin, revoke=True, decision="经核实已请假，撤销该扣分。")
+
+
+def demo_contest(period, admin, rng):
+    """A 述职评议 of the year: the first township's secretaries speak, three judges score them."""
+    first = period.participants.order_by("township__path").values_list("township", flat=True).first()
+    speakers = list(period.participants.filter(township=first).select_related("secretary")[:12])
+    if len(speakers) < 2:
+        return
+    contest = services.contest_create(period, user=admin, kind="report", name=f"{period.year}年度述职评议",
+                                      date=period.end_date, speakers=speakers,
+                                      judges=["县委组织部分管副部长", "镇党委书记", "群众代表"])
+    for judge in contest.judges.all():
+        rows = {p: [Decimal(rng.randint(70, 98)) for _ in period.dimensions] for p in speakers}
+        services.contest_scores_save(contest, judge, rows, user=admin)
+
+
+def withdraw_and_republish(period, admin, users):
+    """The first quarter was published, seen by the township officials, withdrawn for a correction and published
+    again: the period page shows both publications, and the audit log whom the withdrawal was told to."""
+    for user in users.values():
+        if user.role == Role.TOWNSHIP:
+            services.reader_record(period, user)
+    services.period_withdraw(period, user=admin, reason="部分镇街点评分数录入有误，更正后重新发布。")
+    services.period_publish(period, user=admin)
 
 
 def settle_an_appeal(period, admin):

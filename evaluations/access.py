@@ -18,6 +18,9 @@ NOT_YOUR_CHANNEL = {
     Channel.TOWNSHIP: "镇街点评由镇街工作人员（或县委组织部）录入，您的角色不能录入。",
     Channel.PEER: "观摩互评由参会的第一书记本人（或县委组织部代为）录入。",
     Channel.SURVEY: "党员群众测评通过测评码填写或由县委组织部导入汇总表。",
+    Channel.VILLAGE: "村级评价由镇街工作人员（或县委组织部）按村录入，或由村两委和群众代表凭测评码评价。",
+    Channel.POINTS: "积分由县委组织部或镇街工作人员按积分目录登记。",
+    Channel.CONTEST: "比武评议的分数由评委在活动中录入。",
 }
 
 
@@ -34,7 +37,7 @@ def require_manager(user, period):
 def may_enter(user, channel):
     if channel == Channel.ORG:
         return user.is_county_admin
-    if channel == Channel.TOWNSHIP:
+    if channel in (Channel.TOWNSHIP, Channel.VILLAGE):
         return user.is_county_admin or user.role == Role.TOWNSHIP
     if channel == Channel.PEER:
         return user.is_county_admin or user.role == Role.SECRETARY

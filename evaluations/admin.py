@@ -13,7 +13,7 @@ from .models import Period, Scheme
 
 @admin.register(Scheme)
 class SchemeAdmin(ReadOnlyAdmin):
-    list_display = ("name", "region", "weight_org", "weight_township", "weight_peer", "weight_survey", "updated_at")
+    list_display = ("name", "region", "points_base", "updated_at")
     list_select_related = ("region",)
     search_fields = ("name",)
 

@@ -16,8 +16,12 @@ class PeriodForm(forms.Form):
     )
     kind = forms.ChoiceField(label="周期类型", choices=Period.Kind.choices)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    number = forms.IntegerField(label="序号", min_value=1, max_value=4, initial=1,
-                                help_text="季度填 1–4，半年填 1–2，年度填 1。")
+    number = forms.TypedChoiceField(
+        label="期次", coerce=int, initial=1,
+        choices=[(Period.Kind(kind).label, [(n, Period.number_label(kind, n)) for n in range(1, top + 1)])
+                 for kind, top in Period.MAX_NUMBER.items()],
+        help_text="按周期类型选择：月度选月份，季度选第几季度，半年选上半年或下半年，年度选“年度”。",
+        error_messages={"invalid_choice": "请选择期次。", "required": "请选择期次。"})
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,7 +32,7 @@ class PeriodForm(forms.Form):
         data = super().clean()
         kind, number = data.get("kind"), data.get("number")
         if kind and number and number > Period.MAX_NUMBER[kind]:
-            self.add_error("number", f"{Period.Kind(kind).label}的序号应为 1–{Period.MAX_NUMBER[kind]}。")
+            self.add_error("number", Period.number_error(kind))
         return data
 
 

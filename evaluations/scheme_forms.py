@@ -10,7 +10,7 @@ from accounts import audit
 from accounts.forms import ScopedModelForm
 from accounts.models import AuditLog
 
-from .models import Dimension, Scheme
+from .models import CHANNEL_INPUT, Channel, Dimension, Scheme, SchemeChannel
 
 MAX_DIMENSIONS = 10
 LAST = 100  # the sort key of a row left without a number: after every numbered one
@@ -24,8 +24,7 @@ def percent(value):
 class SchemeForm(ScopedModelForm):
     class Meta:
         model = Scheme
-        fields = ("name", "note", "trim_min_raters", "weight_org", "weight_township", "weight_peer", "weight_survey",
-                  *Scheme.OUTCOME_FIELDS)
+        fields = ("name", "note", "trim_min_raters", "points_base", *Scheme.OUTCOME_FIELDS)
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self):
@@ -95,6 +94,80 @@ class BaseDimensionFormSet(forms.BaseInlineFormSet):
         return sorted(kept, key=lambda form: form.cleaned_data["position"])
 
 
+class ChannelsForm(forms.Form):
+    """The scheme's channels: one row per kind of input; a weight makes it one of the scheme's channels (blank:
+    not used). Names are the county's own (鱼台: 村级评价 / 镇级评价 / 县级评价)."""
+
+    def __init__(self, *args, scheme, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = {c.channel: c for c in scheme.channels.all()} if scheme.pk else {}
+        for channel in Channel:
+            mine = current.get(channel.value)
+            self.fields[f"{channel.value}-weight"] = forms.DecimalField(
+                label=f"{channel.label}权重（%）", required=False, min_value=0, max_value=100, decimal_places=2,
+                initial=percent(mine.weight) if mine else None,
+                widget=forms.NumberInput(attrs={"step": "0.01", "class": "weight"}),
+                error_messages={"max_decimal_places": "权重最多两位小数。", "min_value": "权重不能为负数。",
+                                "max_value": "权重不能超过 100%。", "invalid": "请填写数字。"})
+            self.fields[f"{channel.value}-name"] = forms.CharField(
+                label=f"{channel.label}名称", required=False, max_length=20,
+                initial=mine.name if mine else channel.label)
+        village = current.get(Channel.VILLAGE.value)
+        self.fields["village-input"] = forms.ChoiceField(
+            label="村级评价方式", choices=SchemeChannel.Input.choices,
+            initial=village.input if village else SchemeChannel.Input.GRID)
+
+    @property
+    def village_input_field(self):
+        return self["village-input"]
+
+    def rows(self):
+        """For the template: (channel, how it comes in, weight field, name field)."""
+        return [(channel, CHANNEL_INPUT[channel], self[f"{channel.value}-weight"], self[f"{channel.value}-name"])
+                for channel in Channel]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        used = self.used()
+        if not used:
+            raise ValidationError("考评方案至少需要一个评价渠道（填写权重即启用）。")
+        total = sum((weight for _, _, weight, _ in used), Decimal(0))
+        if total != 100:
+            raise ValidationError(f"评价渠道的权重之和应为 100%，现在是 {percent(total)}%。")
+        return data
+
+    def used(self):
+        """[(position, channel, weight, name)] of the channels given a weight, in the order shown."""
+        rows = []
+        for channel in Channel:
+            weight = self.cleaned_data.get(f"{channel.value}-weight")
+            if weight is not None:
+                name = (self.cleaned_data.get(f"{channel.value}-name") or "").strip() or channel.label
+                rows.append((len(rows) + 1, channel.value, weight, name))
+        return rows
+
+
+def channel_changes(old, new, village_before, village_after):
+    """Plain sentences for the audit log: channels added, removed, renamed or reweighted."""
+    before = {c.channel: c for c in old}
+    after = {channel: (weight, name) for _, channel, weight, name in new}
+    changes = []
+    for channel, (weight, name) in after.items():
+        was = before.get(channel)
+        if was is None:
+            changes.append(f"启用渠道“{name}”（权重 {percent(weight)}%）")
+        elif (was.weight, was.name) != (weight, name):
+            changes.append(f"渠道“{was.name}”：" + "，".join(
+                ([f"名称改为“{name}”"] if was.name != name else [])
+                + ([f"权重 {percent(was.weight)}% → {percent(weight)}%"] if was.weight != weight else [])))
+    changes.extend(f"停用渠道“{c.name}”" for c in old if c.channel not in after)
+    if Channel.VILLAGE in after and village_before != village_after:
+        changes.append(f"村级评价方式改为“{SchemeChannel.Input(village_after).label}”")
+    return changes
+
+
 DimensionFormSet = forms.inlineformset_factory(
     Scheme, Dimension, form=DimensionForm, formset=BaseDimensionFormSet, extra=1, max_num=MAX_DIMENSIONS,
     can_delete=True,
@@ -136,7 +209,7 @@ def _shown(value):
 
 
 @transaction.atomic
-def scheme_save(form, dimensions, *, user, request=None):
+def scheme_save(form, dimensions, channels=None, *, user, request=None):
     """Write the scheme and its dimensions together and audit what changed; False when nothing did.
 
     Dimensions are rewritten in their new order (positions 1, 2, 3…): rows updated one by one would clash
@@ -150,9 +223,22 @@ def scheme_save(form, dimensions, *, user, request=None):
     changes = audit.diff({name: _shown(form.initial.get(name)) for name in form.changed_data},
                          {name: _shown(form.cleaned_data[name]) for name in form.changed_data}, form.changed_data)
     summary = dimension_changes(old, new)
-    if not changes and not summary:
+    old_channels = list(SchemeChannel.objects.filter(scheme=scheme).order_by("position"))
+    new_channels = channels.used() if channels is not None else [
+        (c.position, c.channel, c.weight, c.name) for c in old_channels]
+    village_before = next((c.input for c in old_channels if c.channel == Channel.VILLAGE), "grid")
+    village_after = channels.cleaned_data["village-input"] if channels is not None else village_before
+    channel_summary = channel_changes(old_channels, new_channels, village_before, village_after)
+    if not changes and not summary and not channel_summary:
         return False
     form.save()
+    if channel_summary:
+        SchemeChannel.objects.filter(scheme=scheme).delete()
+        SchemeChannel.objects.bulk_create(
+            SchemeChannel(scheme=scheme, position=position, channel=channel, weight=weight, name=name,
+                          input=village_after if channel == Channel.VILLAGE else "")
+            for position, channel, weight, name in new_channels)
+        changes["channels"] = channel_summary
     Dimension.objects.filter(scheme=scheme).delete()
     Dimension.objects.bulk_create(
         Dimension(scheme=scheme, position=i, name=name, criteria=criteria, weight=weight)

@@ -15,8 +15,8 @@ from accounts.models import AuditLog
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedUpdateView
 
 from . import services
-from .models import DEFAULT_CHANNEL_WEIGHTS, DEFAULT_DIMENSIONS, Channel, Period, Scheme
-from .scheme_forms import DimensionFormSet, SchemeCreateForm, SchemeForm, scheme_save
+from .models import DEFAULT_CHANNEL_WEIGHTS, DEFAULT_DIMENSIONS, Period, Scheme
+from .scheme_forms import ChannelsForm, DimensionFormSet, SchemeCreateForm, SchemeForm, scheme_save
 
 
 class SchemeMixin:
@@ -31,22 +31,19 @@ class SchemeList(SchemeMixin, ScopedViewMixin, generic.ListView):
         # Count only the periods this user may see, as the detail page lists them.
         visible = Period.objects.for_user(self.request.user).values("pk")
         return (
-            super().get_queryset().select_related("region").prefetch_related("dimensions")
+            super().get_queryset().select_related("region").prefetch_related("dimensions", "channels")
             .annotate(period_count=Count("periods", filter=Q(periods__in=visible)))
             .order_by("-updated_at", "-pk")  # Meta.ordering does not apply to a grouped query
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["channel_labels"] = Channel.labels
-        for scheme in context["object_list"]:
-            scheme.weights = list(scheme.channel_weights().values())
         return context
 
 
 class SchemeDetail(SchemeMixin, ScopedDetailView):
     def get_queryset(self):
-        return super().get_queryset().select_related("region").prefetch_related("dimensions")
+        return super().get_queryset().select_related("region").prefetch_related("dimensions", "channels")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -56,7 +53,7 @@ class SchemeDetail(SchemeMixin, ScopedDetailView):
         for period in periods:
             period.rules_changed = bool(period.rules) and rules_without_name(period.rules) != current
         context["periods"] = periods
-        context["channels"] = [(Channel(c).label, w) for c, w in scheme.channel_weights().items()]
+        context["channels"] = scheme.channels.all()
         context["may_change"] = user.is_county_admin and Scheme.objects.for_user(user, "change").filter(
             pk=scheme.pk).exists()
         return context
@@ -64,7 +61,7 @@ class SchemeDetail(SchemeMixin, ScopedDetailView):
 
 def rules_without_name(rules):
     """A period's copy of the rules compared with the scheme now; renaming the scheme alone changes nothing."""
-    return {key: value for key, value in rules.items() if key != "scheme"}
+    return {key: value for key, value in rules.items() if key not in ("scheme", "channel_order")}
 
 
 class SchemeCreate(SchemeMixin, ScopedCreateView):
@@ -96,24 +93,27 @@ class SchemeUpdate(SchemeMixin, ScopedUpdateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("dimensions", DimensionFormSet(instance=self.object, prefix="dimensions"))
+        kwargs.setdefault("channels", ChannelsForm(scheme=self.object, prefix="channels"))
         kwargs["outcome_fields"] = Scheme.OUTCOME_FIELDS
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         dimensions = DimensionFormSet(request.POST, instance=self.object, prefix="dimensions")
-        if form.is_valid() & dimensions.is_valid():  # both checked, so every mistake shows at once
+        channels = ChannelsForm(request.POST, scheme=self.object, prefix="channels")
+        if form.is_valid() & dimensions.is_valid() & channels.is_valid():  # all checked: every mistake at once
             try:
-                changed = scheme_save(form, dimensions, user=request.user, request=request)
+                changed = scheme_save(form, dimensions, channels, user=request.user, request=request)
             except IntegrityError:
                 form.add_error(None, "保存时与他人同时进行的修改冲突，未保存任何内容，请刷新后重试。")
             else:
                 messages.success(request, "考评方案已保存；已开启的考评周期仍按开启时复制的规则计算。" if changed
                                  else "没有需要保存的修改。")
                 return redirect(self.object)
-        if form.has_error(NON_FIELD_ERRORS, "conflict"):  # saved by someone else meanwhile: their dimension rows
+        if form.has_error(NON_FIELD_ERRORS, "conflict"):  # saved by someone else meanwhile: their rows
             dimensions = DimensionFormSet(instance=self.object, prefix="dimensions")
-        return self.render_to_response(self.get_context_data(form=form, dimensions=dimensions))
+            channels = ChannelsForm(scheme=self.object, prefix="channels")
+        return self.render_to_response(self.get_context_data(form=form, dimensions=dimensions, channels=channels))
 
 
 class SchemeDelete(SchemeMixin, ScopedDeleteView):

@@ -27,7 +27,17 @@ from django.utils import timezone
 from alliances.models import Alliance, Member
 
 from . import outcomes
-from .models import Channel, DimensionResult, Participant, Period, Score, SurveyTally
+from .models import (
+    Channel,
+    Contest,
+    ContestScore,
+    DimensionResult,
+    Participant,
+    Period,
+    PointEvent,
+    Score,
+    SurveyTally,
+)
 
 PRECISION = 6  # ranks compare composites at this many decimals, so float noise never splits a tie
 FLOAT = "DOUBLE PRECISION"
@@ -51,6 +61,12 @@ def _raw(period):
                        if channel in Channel.values}
     trim = int(period.trim_min_raters)
     score, tally = Score._meta.db_table, SurveyTally._meta.db_table
+    # The excused (免评, decided at the lock) have no results: their scores are left out.
+    excused = f"SELECT id FROM {Participant._meta.db_table} WHERE period_id = %s AND excused = %s"
+    # 村级评价 comes either from the grid or from the representatives' codes, as the scheme says: never both.
+    by_codes = period.village_input == "codes"
+    score_channels = " AND channel <> 'village'" if by_codes else ""
+    tally_channels = "" if by_codes else " AND channel <> 'village'"
     sql = f"""
     SELECT pid, ch, dim, score, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw,
            CAST({_case("ch", channel_weights)} AS {FLOAT}) AS cw
@@ -59,16 +75,60 @@ def _raw(period):
                CASE WHEN channel = 'peer' AND COUNT(*) >= {trim}
                     THEN CAST(SUM(value) - MAX(value) - MIN(value) AS {FLOAT}) / (COUNT(*) - 2)
                     ELSE CAST(SUM(value) AS {FLOAT}) / COUNT(*) END AS score
-        FROM {score} WHERE period_id = %s
+        FROM {score} WHERE period_id = %s AND participant_id NOT IN ({excused}){score_channels}
         GROUP BY participant_id, channel, dimension
         UNION ALL
-        SELECT participant_id, 'survey', dimension,
+        SELECT participant_id, channel, dimension,
                CAST(100 * SUM(satisfied) + 60 * SUM(basic) AS {FLOAT}) / SUM(satisfied + basic + unsatisfied)
-        FROM {tally} WHERE period_id = %s
-        GROUP BY participant_id, dimension
-        HAVING SUM(satisfied + basic + unsatisfied) > 0
+        FROM {tally} WHERE period_id = %s AND participant_id NOT IN ({excused}){tally_channels}
+        GROUP BY participant_id, channel, dimension
+        HAVING SUM(satisfied + basic + unsatisfied) > 0{{extra}}
     ) raw"""
-    return sql, [period.pk, period.pk]
+    params = [period.pk, period.pk, True, period.pk, period.pk, True]
+    extra = ""
+    for part, part_params in _extra_channels(period):
+        extra += part
+        params += part_params
+    return sql.replace("{extra}", extra), params
+
+
+def _dimensions_table(period):
+    """One row per dimension position: `SELECT 1 AS dim UNION ALL SELECT 2 …` (a channel scored as a whole)."""
+    return " UNION ALL ".join(f"SELECT {i} AS dim" for i in range(1, len(period.dimensions) + 1)) or "SELECT 1"
+
+
+def _extra_channels(period):
+    """The channels computed from other facts than score rows: (SQL after UNION ALL, its params)."""
+    weights = period.channel_weights()
+    parts = []
+    if Channel.POINTS in weights:
+        # base + the period's points (events not revoked), capped to 0–100; the same for every dimension.
+        participant, event = Participant._meta.db_table, PointEvent._meta.db_table
+        base = _literal(period.points_base)
+        parts.append((f"""
+        UNION ALL
+        SELECT p.id, 'points', d.dim,
+               CAST(CASE WHEN {base} + COALESCE(e.total, 0) > 100 THEN 100
+                         WHEN {base} + COALESCE(e.total, 0) < 0 THEN 0
+                         ELSE {base} + COALESCE(e.total, 0) END AS {FLOAT})
+        FROM {participant} p
+        CROSS JOIN ({_dimensions_table(period)}) d
+        LEFT JOIN (SELECT secretary_id, SUM(points) AS total FROM {event}
+                   WHERE date >= %s AND date <= %s AND status <> %s GROUP BY secretary_id) e
+               ON e.secretary_id = p.secretary_id
+        WHERE p.period_id = %s AND p.excused = %s""",
+                      [period.start_date, period.end_date, PointEvent.Status.REVOKED.value, period.pk, False]))
+    if Channel.CONTEST in weights:
+        # the mean of the judges' scores over every contest of the period, per dimension
+        contest, contest_score = Contest._meta.db_table, ContestScore._meta.db_table
+        parts.append((f"""
+        UNION ALL
+        SELECT s.speaker_id, 'contest', s.dimension, CAST(SUM(s.value) AS {FLOAT}) / COUNT(*)
+        FROM {contest_score} s JOIN {contest} c ON c.id = s.contest_id
+        WHERE c.period_id = %s AND s.speaker_id NOT IN (
+            SELECT id FROM {Participant._meta.db_table} WHERE period_id = %s AND excused = %s)
+        GROUP BY s.speaker_id, s.dimension""", [period.pk, period.pk, True]))
+    return parts
 
 
 # Each secretary's 分盟 (as a member or its convener; the lowest id if, unexpectedly, several): ranks within it.
@@ -106,6 +166,8 @@ def compute(period, *, nominate=True):
     weighted_channels = sum(1 for w in period.channel_weights().values() if w > 0)
     raw, params = _raw(period)
     pivot = ", ".join(f"MAX(CASE WHEN ch = '{c}' THEN score END) AS s_{c}" for c in Channel.values)
+    channel_columns = ", ".join(f"c.s_{c}" for c in Channel.values)
+    channel_updates = ", ".join(f"score_{c} = ranked.s_{c}" for c in Channel.values)
     # Nulls (nobody scored the person in a weighted channel) sort after everyone and get no rank.
     order = f"CASE WHEN c.composite IS NULL THEN 1 ELSE 0 END, ROUND(CAST(c.composite AS NUMERIC), {PRECISION}) DESC"
     with connection.cursor() as cursor:
@@ -145,8 +207,7 @@ def compute(period, *, nominate=True):
                 FROM chan GROUP BY pid
             ),
             ranked AS (
-                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, c.s_org, c.s_township, c.s_peer,
-                       c.s_survey,
+                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, {channel_columns},
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
@@ -161,8 +222,7 @@ def compute(period, *, nominate=True):
                 {alliance_join}
                 WHERE p.period_id = %s
             )
-            UPDATE {participant} SET composite = ranked.composite, score_org = ranked.s_org,
-                score_township = ranked.s_township, score_peer = ranked.s_peer, score_survey = ranked.s_survey,
+            UPDATE {participant} SET composite = ranked.composite, {channel_updates},
                 channels_missing = (ranked.scored IS NOT NULL AND ranked.weighted < %s), rank_county = ranked.rc,
                 rank_township = ranked.rt, previous_rank = ranked.pr, alliance_id = ranked.aid,
                 rank_alliance = ranked.ra, flag = ({flag} = 1),

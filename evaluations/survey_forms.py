@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from villages.models import Region
 
-from .models import CODE_LENGTH, Answer, normalize_code
+from .models import CODE_LENGTH, Answer, Channel, normalize_code
 
 MAX_CODES_AT_ONCE = 100_000  # one request writes at most this many rows; a bigger county goes township by township
 
@@ -24,9 +24,16 @@ class SurveyCodesForm(forms.Form):
         validators=[MinValueValidator(1, "有效天数至少为 1 天。"), MaxValueValidator(365, "有效天数最多为 365 天。")],
     )
 
+    channel = forms.ChoiceField(label="测评类型", choices=(), required=False)
+
     def __init__(self, *args, period, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
+        names = dict(period.channel_list())
+        choices = [(Channel.SURVEY.value, names.get(Channel.SURVEY.value, Channel.SURVEY.label))]
+        if Channel.VILLAGE in names and period.village_input == "codes":
+            choices.append((Channel.VILLAGE.value, f"{names[Channel.VILLAGE.value]}（村两委和群众代表）"))
+        self.fields["channel"].choices = choices
         self.fields["township"].queryset = Region.objects.filter(
             pk__in=period.participants.values("township_id")
         ).order_by("path")
@@ -40,6 +47,7 @@ class SurveyCodesForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["channel"] = data.get("channel") or Channel.SURVEY.value
         if data.get("per_person"):
             people = self.participants().count()
             if people * data["per_person"] > MAX_CODES_AT_ONCE:

@@ -76,6 +76,7 @@ def survey_codes(request, pk):
             codes = services.survey_codes_create(
                 period, form.participants(), per_person=form.cleaned_data["per_person"],
                 valid_days=form.cleaned_data["valid_days"], user=request.user, request=request,
+                channel=form.cleaned_data["channel"],
             )
         except ValidationError as error:
             add_service_error(form, error)

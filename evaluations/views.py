@@ -25,13 +25,13 @@ from excel.writer import SheetSpec, xlsx_response
 from secretaries.models import Assignment
 from villages.models import Region
 
-from . import access, scoring, services
+from . import access, completeness, evidence, scoring, services
 from .filters import PeriodFilter, RankingFilter
 from .forms import MeetingForm, PeriodForm, ReopenForm, ScoreGridForm
-from .models import Channel, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
+from .models import Channel, Contest, DimensionResult, Participant, Period, Score, SurveyCode, SurveyTally
 from .templatetags.scores import score as shown
 
-GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value}
+GRID_CHANNELS = {Channel.ORG.value, Channel.TOWNSHIP.value, Channel.VILLAGE.value}
 DISTRIBUTION = ((None, 60, "60 分以下"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 85, "80–85"),
                 (85, 90, "85–90"), (90, 95, "90–95"), (95, None, "95 分及以上"))
 
@@ -70,27 +70,6 @@ def period_create(request):
     return render(request, "evaluations/period_form.html", {"form": form})
 
 
-def _progress(period, user):
-    """Per township: people, and how many have 组织考评 / 镇街点评 / 互评 / 测评 entries (four queries)."""
-    people = Participant.objects.for_user(user).filter(period=period)
-    rows = {
-        row["township"]: {"name": row["township__name"], "township_id": row["township"], "people": row["n"],
-                          "counts": {}}
-        for row in people.values("township", "township__name").annotate(n=Count("pk")).order_by("township__path")
-    }
-    scored = (Score.objects.filter(period=period, participant__in=people.values("pk"))
-              .values("participant__township", "channel").annotate(n=Count("participant", distinct=True)))
-    for row in scored:
-        if row["participant__township"] in rows:
-            rows[row["participant__township"]]["counts"][row["channel"]] = row["n"]
-    surveyed = (SurveyTally.objects.filter(period=period, participant__in=people.values("pk"))
-                .values("participant__township").annotate(n=Count("participant", distinct=True)))
-    for row in surveyed:
-        if row["participant__township"] in rows:
-            rows[row["participant__township"]]["counts"]["survey"] = row["n"]
-    return list(rows.values())
-
-
 @login_required
 def period_detail(request, pk):
     period = period_or_404(request.user, pk)
@@ -99,24 +78,32 @@ def period_detail(request, pk):
     meetings = (access.meetings_for(user).filter(period=period).select_related("township")
                 .annotate(people=Count("participants", distinct=True), score_count=Count("scores", distinct=True))
                 .order_by("-date", "pk"))
+    weights = period.channel_weights() if period.rules else period.scheme.channel_weights()
     mine = None
     if user.role == Role.SECRETARY:
         mine = Participant.objects.for_user(user).filter(period=period).first()
     context = {
         "period": period,
         "manages": manages,
-        "progress": _progress(period, user) if user.role != Role.SECRETARY else [],
+        "report": (completeness.summary(period, Participant.objects.for_user(user).filter(period=period))
+                   if user.role != Role.SECRETARY and period.status != Period.Status.DRAFT else None),
+        "contests": Contest.objects.for_user(user).filter(period=period).annotate(
+            people=Count("speakers", distinct=True)).order_by("-date", "pk"),
+        "publications": (period.publications.select_related("published_by", "withdrawn_by")
+                         if manages else []),
         "meetings": meetings,
         "mine": mine,
         "dimensions": period.rules.get("dimensions") if period.rules else period.scheme.rules()["dimensions"],
-        "channels": [(Channel(c).label, w) for c, w in (
-            period.channel_weights() if period.rules else period.scheme.channel_weights()).items()],
+        "channels": [(name, weights.get(code)) for code, name in period.channel_list()],
         "sees_results": access.sees_results(user, period),
-        "may_enter_org": access.may_enter(user, Channel.ORG) and manages,
-        "may_enter_township": access.may_enter(user, Channel.TOWNSHIP),
+        "may_enter_org": access.may_enter(user, Channel.ORG) and manages and Channel.ORG in weights,
+        "may_enter_township": access.may_enter(user, Channel.TOWNSHIP) and Channel.TOWNSHIP in weights,
+        "may_enter_village": (access.may_enter(user, Channel.VILLAGE) and Channel.VILLAGE in weights
+                              and period.village_input == "grid"),
         "reopen_form": ReopenForm(),
-        "honours": (period.honours.select_related("participant__secretary", "participant__township")
-                    .order_by("kind", "-basis", "pk") if manages and period.is_frozen else []),
+        "honours": (evidence.attach(period.honours.select_related("participant__secretary", "participant__township")
+                                    .order_by("kind", "-basis", "pk"), period) if manages and period.is_frozen
+                    else []),
         "pending": (period.participants.filter(grade_pending=True).select_related("secretary")
                     if manages and period.status == Period.Status.LOCKED else []),
         "everyone": (period.participants.select_related("secretary").order_by("rank_county", "pk")
@@ -130,7 +117,6 @@ def period_detail(request, pk):
 ACTIONS = {
     "open": (services.period_open, "已开启评分：参评名单已生成，考评规则已从方案复制到本周期。"),
     "confirm": (services.honours_confirm, "已确认三争荣誉和季度之星名单。"),
-    "lock": (services.period_lock, "已锁定并计算结果。锁定后不能再录入分数。"),
     "publish": (services.period_publish, "已发布考评结果：镇街和第一书记本人现在可以查看。"),
 }
 
@@ -261,7 +247,8 @@ def _grid(request, period, channel, participants, *, rater=None, meeting=None, c
                 return redirect(request.get_full_path())
         else:
             messages.error(request, "分数未保存，请按提示修改。")
-    context.update({"period": period, "form": form, "frozen": frozen, "channel_label": Channel(channel).label,
+    label = dict(period.channel_list()).get(channel, Channel(channel).label)
+    context.update({"period": period, "form": form, "frozen": frozen, "channel_label": label,
                     "dimensions": period.dimensions})
     return render(request, "evaluations/score_grid.html", context)
 
@@ -272,8 +259,10 @@ def score_grid(request, pk, channel):
     """组织考评 or 镇街点评 for one township at a time."""
     user = request.user
     period = period_or_404(user, pk)
-    if channel not in GRID_CHANNELS:
-        raise Http404("没有这种评分表。")
+    if channel not in GRID_CHANNELS or (period.rules and channel not in period.channel_weights()):
+        raise Http404("本周期的考评方案没有这种评分表。")
+    if channel == Channel.VILLAGE and period.village_input != "grid":
+        raise Http404("本周期的村级评价由代表凭测评码评价，没有评分表。")
     access.require_channel(user, channel)
     if channel == Channel.ORG:
         access.require_manager(user, period)
@@ -404,7 +393,9 @@ def ranking(request, pk):
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    services.reader_record(period, request.user)
     return render(request, "evaluations/ranking.html", {
+        "channels": period.channel_list(),
         "period": period, "filter": filterset, "page_obj": page, "paginator": paginator,
         "object_list": page.object_list, "query_without_page": query.urlencode(),
         "distribution": distribution(results), "manages": access.manages(request.user, period),
@@ -465,6 +456,7 @@ def result_detail(request, pk):
     period = person.period
     if not access.sees_results(user, period):
         raise PermissionDenied("考评结果尚未发布，发布后才能查看。")
+    services.reader_record(period, user)
     dimensions = period.dimensions
     positions = range(1, len(dimensions) + 1)
     mine = dict(DimensionResult.objects.filter(participant=person).values_list("position", "score"))
@@ -475,10 +467,11 @@ def result_detail(request, pk):
         n=Count("rater", distinct=True))["n"]
     responses = SurveyTally.objects.filter(participant=person, dimension=1).values_list(
         "satisfied", "basic", "unsatisfied")
+    weights = period.channel_weights()
     channel_rows = [
-        {"label": c.label, "weight": period.channel_weights().get(c.value), "total": getattr(person, f"score_{c}"),
-         "cells": [table.get(c.value, {}).get(i) for i in positions]}
-        for c in Channel
+        {"label": label, "weight": weights.get(code), "total": getattr(person, f"score_{code}", None),
+         "cells": [table.get(code, {}).get(i) for i in positions]}
+        for code, label in period.channel_list()
     ]
     return render(request, "evaluations/result_detail.html", {
         "person": person, "period": period, "dimensions": dimensions, "channel_rows": channel_rows,

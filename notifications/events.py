@@ -67,7 +67,15 @@ def period_published(period):
     officials = staff_of(period.region, [Role.TOWNSHIP])
     notify([*secretaries, *officials], kind=Kind.PERIOD_PUBLISHED, title=f"{period}考评结果已发布",
            body="可以查看本人（本镇街）的考评结果；对结果有异议的，可在规定期限内提出申诉。",
-           url=period.get_absolute_url(), dedupe_key=f"period:{period.pk}:published")
+           url=period.get_absolute_url(),
+           dedupe_key=f"period:{period.pk}:published:{period.publications.count()}")  # a republication is news
+
+
+def publication_withdrawn(period, people, reason):
+    """撤回发布: everyone who had opened the published result is told it was withdrawn, and why."""
+    notify(people, kind=Kind.PERIOD_PUBLISHED, title=f"{period}考评结果已撤回",
+           body=f"撤回原因：{reason}。更正后将重新发布。", url=period.get_absolute_url(),
+           dedupe_key=f"period:{period.pk}:withdrawn:{period.publications.count()}")
 
 
 def appeal_decided(appeal):

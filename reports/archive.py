@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from evaluations import evidence
 from evaluations.models import Appeal, DimensionResult, Honour, Participant, Period, ScoreChange
 from presence import reports as presence_reports
 from projects import reports as project_reports
@@ -54,7 +55,10 @@ def dimension_table(people):
 def honours(people):
     """The confirmed honours, each with the rule it was nominated by (or the reason it was changed)."""
     order = list(Honour.Kind)
-    return [{"period": p.period, "honour": h, "basis": Honour.BASIS.get(h.kind)}
+    people = list(people)
+    honoured = [p for p in people if p.confirmed_honours]
+    facts = evidence.for_periods(honoured[0].secretary_id, [p.period for p in honoured]) if honoured else {}
+    return [{"period": p.period, "honour": h, "basis": Honour.BASIS.get(h.kind), "evidence": facts.get(p.period_id)}
             for p in people for h in sorted(p.confirmed_honours, key=lambda h: order.index(h.kind))]
 
 

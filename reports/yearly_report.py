@@ -206,7 +206,9 @@ class YearlyReport:
         annotations.update({f"honour_{kind.value}": _count(honours.filter(kind=kind)) for kind in Honour.Kind})
         annotations["flags_won"] = _count(won.filter(flag=True))
         annotations["stars_reached"] = Coalesce(Subquery(won.order_by("-stars").values("stars")[:1]), 0)
-        return (self.participants().select_related("secretary", "township", "village__region")
+        # Only the ranked: someone without any result (免评, or nothing scored) is not listed as if ranked.
+        return (self.participants().filter(composite__isnull=False)
+                .select_related("secretary", "township", "village__region")
                 .annotate(**annotations)
                 .order_by("period__region__path", F("rank_county").asc(nulls_last=True), "secretary__name", "pk"))
 

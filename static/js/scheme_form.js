@@ -15,7 +15,7 @@
 
   function refresh() {
     var channels = 0;
-    document.querySelectorAll("[data-sum=channels] input").forEach(function (input) { channels += number(input); });
+    document.querySelectorAll("[data-sum=channels] input.weight").forEach(function (input) { channels += number(input); });
     var dimensions = 0;
     rows.querySelectorAll("tr.dimension").forEach(function (row) {
       var deleted = row.querySelector("input[name$='-DELETE']");

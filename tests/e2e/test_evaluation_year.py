@@ -37,7 +37,7 @@ def scored(world, period, scores):
     crowd = people(period)
     rows = {person: five(scores.get(name, OTHERS)) for name, person in crowd.items()}
     services.save_grid(period, Channel.ORG, rows, user=world.users.admin)
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     return crowd
 
 

@@ -35,7 +35,7 @@ def publish(world, period, scores, excellent=()):
     crowd = people(period)
     services.save_grid(period, Channel.ORG, {crowd[name]: five(value) for name, value in scores.items()}, user=None)
     admin = world.users.admin
-    services.period_lock(period, user=admin)
+    services.lock_accepting_every_gap(period, user=admin)
     services.honours_confirm(period, user=admin)
     if period.participants.filter(grade_pending=True).exists():
         services.grades_decide(period, [crowd[name] for name in excellent], user=admin)
@@ -136,7 +136,7 @@ def test_the_window_follows_the_periods_own_rule(world, scheme, quarter):
 def test_an_unpublished_result_cannot_be_appealed(world, quarter, login):
     crowd = people(quarter)
     services.save_grid(quarter, Channel.ORG, {crowd["张伟"]: five(80)}, user=None)
-    services.period_lock(quarter, user=world.users.admin)
+    services.lock_accepting_every_gap(quarter, user=world.users.admin)
     with pytest.raises(ValidationError, match="尚未发布"):
         file(world, quarter)
     response = login(world.users.secretary).get(reverse("evaluations:appeal_create", args=[crowd["张伟"].pk]))

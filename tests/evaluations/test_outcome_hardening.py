@@ -30,7 +30,7 @@ def publish(world, period, rows):
     """组织考评 rows ({name: [five scores]}), locked, honours confirmed, published."""
     crowd = people(period)
     services.save_grid(period, Channel.ORG, {crowd[name]: D(*values) for name, values in rows.items()}, user=None)
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     services.honours_confirm(period, user=world.users.admin)
     if period.participants.filter(grade_pending=True).exists():
         services.grades_decide(period, [], user=world.users.admin)
@@ -59,7 +59,7 @@ def test_a_composite_of_exactly_60_is_not_graded_below_60(world, scheme):
     crowd = people(year)
     services.save_grid(year, Channel.ORG, {crowd["张伟"]: D(60.07, 62.79, 59.6, 59.83, 57.71),
                                            crowd["李娜"]: five(90)}, user=None)
-    services.period_lock(year, user=world.users.admin)
+    services.lock_accepting_every_gap(year, user=world.users.admin)
     zhang = participant(year, world.sec_a)
     assert yearly_report.rounded(zhang.composite) == Decimal("60.00")
     assert zhang.grade == Grade.BASIC
@@ -72,7 +72,7 @@ def test_a_composite_of_exactly_85_is_graded_excellent(world, scheme):
     # Five scores averaging exactly 85 whose double sum lands just under it.
     services.save_grid(year, Channel.ORG, {crowd["张伟"]: D(87.34, 87.77, 80.32, 80.58, 88.99),
                                            crowd["李娜"]: five(70)}, user=None)
-    services.period_lock(year, user=world.users.admin)
+    services.lock_accepting_every_gap(year, user=world.users.admin)
     zhang = participant(year, world.sec_a)
     assert yearly_report.rounded(zhang.composite) == Decimal("85.00")
     assert zhang.grade == Grade.EXCELLENT

@@ -59,7 +59,7 @@ def test_stars_count_flags_of_the_same_kind_within_the_batch(world, scheme):
     for number in (1, 2, 3):
         quarter = open_period(world, scheme, number=number)
         org(quarter, {"张伟": 90, "李娜": 70})
-        services.period_lock(quarter, user=world.users.admin)
+        services.lock_accepting_every_gap(quarter, user=world.users.admin)
         stars.append(fetched(quarter)["张伟"].stars)
     year = open_period(world, scheme, kind=Period.Kind.YEAR)
     org(year, {"张伟": 90, "李娜": 70})
@@ -72,7 +72,7 @@ def test_year_grades_and_the_excellent_quota(world, scheme, extra_secretaries):
     set_rules(scheme, excellent_quota=Decimal(40))  # 7 ranked → at most 2 优秀
     period = open_period(world, scheme, kind=Period.Kind.YEAR)
     org(period, dict(zip(NAMES, [95, 90, 90, 86, 80, 65, 55], strict=True)))
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     result = fetched(period)
     grades = {name: (p.grade, p.grade_pending) for name, p in result.items()}
     assert grades["张伟"] == (Grade.EXCELLENT, False)
@@ -130,7 +130,7 @@ def test_publication_waits_for_confirmed_honours_and_a_change_needs_a_reason(wor
     set_rules(scheme, honour_count=1)
     period = open_period(world, scheme)
     org(period, {"张伟": 90, "李娜": 80})
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     with pytest.raises(ValidationError, match="尚未确认"):
         services.period_publish(period, user=world.users.admin)
     honour = period.honours.get(kind=Honour.Kind.CONDUCT)
@@ -175,7 +175,7 @@ def test_grade_thresholds_are_inclusive(world, scheme, extra_secretaries):
     set_rules(scheme, excellent_quota=Decimal(100))  # no quota in the way: only the thresholds decide
     period = open_period(world, scheme, kind=Period.Kind.YEAR)
     org(period, dict(zip(NAMES, ["85", "84.99", "70", "69.99", "60", "59.99", "100"], strict=True)))
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     grades = {name: p.grade for name, p in fetched(period).items()}
     assert grades == {"张伟": Grade.EXCELLENT, "刘洋": Grade.COMPETENT, "陈静": Grade.COMPETENT,
                       "杨帆": Grade.BASIC, "黄磊": Grade.BASIC, "周敏": Grade.INCOMPETENT, "李娜": Grade.EXCELLENT}
@@ -187,7 +187,7 @@ def test_stars_accumulate_and_stop_at_the_cap(world, scheme):
     for number in (1, 2, 3):
         quarter = open_period(world, scheme, number=number)
         org(quarter, {"张伟": 90, "李娜": 70})
-        services.period_lock(quarter, user=world.users.admin)
+        services.lock_accepting_every_gap(quarter, user=world.users.admin)
         stars.append(fetched(quarter)["张伟"].stars)
     assert stars == [1, 2, 2]
 
@@ -200,3 +200,31 @@ def test_tied_nominees_at_the_boundary_are_all_named(world, scheme, extra_secret
     named = {h.participant.secretary.name for h in period.honours.filter(kind=Honour.Kind.CONDUCT)
              .select_related("participant__secretary")}
     assert named == {"张伟", "刘洋"}
+
+
+def test_a_nomination_cites_its_evidence_on_the_confirmation_page_and_the_archive(world, scheme, login):
+    import datetime as _dt
+
+    from django.urls import reverse
+
+    from worklogs.models import ServiceRecord
+
+    period = open_period(world, scheme)
+    services.save_grid(period, Channel.ORG, {period.participants.get(secretary=world.sec_a): five(90),
+                                             period.participants.get(secretary=world.sec_b): five(80)},
+                       user=world.users.admin)
+    for day in (10, 11, 12):
+        ServiceRecord.objects.create(secretary=world.sec_a, village=world.village_a, kind="clinic",
+                                     date=_dt.date(2024, 2, day), title="义诊")
+    item = services.point_item_create(user=world.users.admin, region=world.county, name="获市级以上表彰",
+                                      points=Decimal(5))
+    services.point_event_record(user=world.users.admin, item=item, secretary=world.sec_a,
+                                date=_dt.date(2024, 2, 20), evidence="市委组织部通报表扬")
+    services.lock_accepting_every_gap(period, user=world.users.admin)
+    page = login(world.users.admin).get(period.get_absolute_url()).content.decode()
+    assert "事实依据（本周期）" in page
+    assert "办实事 3 次、积分 +5" in page
+    services.honours_confirm(period, user=world.users.admin)
+    services.period_publish(period, user=world.users.admin)
+    archive = login(world.users.admin).get(reverse("reports:archive", args=[world.sec_a.pk])).content.decode()
+    assert "办结任务 0 项、竣工验收项目 0 个、办实事 3 次、积分 +5" in archive

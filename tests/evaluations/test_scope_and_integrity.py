@@ -102,7 +102,7 @@ def test_score_import_with_a_non_ascii_digit_period_is_404_not_500(world, scheme
 def test_meeting_create_service_refuses_a_locked_period(world, scheme, extra_secretaries):
     """The view checks the status on the period it read without a lock; the service itself never does."""
     period = open_period(world, scheme)
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     period.refresh_from_db()
     with pytest.raises(ValidationError, match="锁定"):
         services.meeting_create(period, user=None, name="锁定后", date=period.start_date, township=world.town_a)

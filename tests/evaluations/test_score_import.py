@@ -200,7 +200,7 @@ def test_a_rater_name_shared_by_two_participants_needs_the_id_number(world, peri
 
 def test_a_locked_or_draft_period_is_refused_as_a_whole(world, period, scheme):
     data = xlsx([row(world.sec_a, "组织考评", 90)])
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     plan = run(world.users.admin, period, data)
     assert [(p.row, p.reason) for p in plan.problems] == [(0, services.FROZEN)]
     draft = services.period_create(user=world.users.admin, region=world.county, scheme=scheme,
@@ -214,7 +214,7 @@ def test_a_period_locked_between_the_check_and_the_write_gets_nothing(world, per
 
     def plan_then_lock(self, table):
         plan = planned(self, table)
-        services.period_lock(period, user=world.users.admin)
+        services.lock_accepting_every_gap(period, user=world.users.admin)
         return plan
 
     monkeypatch.setattr(ScoreImporter, "plan_rows", plan_then_lock)

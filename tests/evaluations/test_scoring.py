@@ -116,10 +116,10 @@ def test_position_change_against_the_previous_period_of_the_same_kind(world, sch
     people = {p.secretary_id: p for p in q1.participants.all()}
     a, b = people[world.sec_a.pk], people[world.sec_b.pk]
     services.save_grid(q1, Channel.ORG, {a: five(70), b: five(90)}, user=None)
-    services.period_lock(q1, user=world.users.admin)
+    services.lock_accepting_every_gap(q1, user=world.users.admin)
     year = open_period(world, scheme, kind=Period.Kind.YEAR, number=1)  # another kind: not compared
     services.save_grid(year, Channel.ORG, {participant(year, world.sec_a): five(99)}, user=None)
-    services.period_lock(year, user=world.users.admin)
+    services.lock_accepting_every_gap(year, user=world.users.admin)
 
     q2 = open_period(world, scheme, number=2)
     new = participant(q2, extra_secretaries[0])
@@ -144,7 +144,7 @@ def test_scores_never_given_to_oneself(world, scheme, extra_secretaries):
 
 def test_a_locked_period_refuses_scores(world, period):
     zhang = participant(period, world.sec_a)
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     with pytest.raises(ValidationError, match="已锁定"):
         services.save_grid(period, Channel.ORG, {zhang: five(90)}, user=world.users.admin)
     assert not period.scores.exists()
@@ -154,15 +154,15 @@ def test_changing_the_scheme_leaves_a_closed_period_as_it_was(world, scheme, per
     zhang, li = participant(period, world.sec_a), participant(period, world.sec_b)
     services.save_grid(period, Channel.ORG, {zhang: five(80)}, user=None)
     services.save_grid(period, Channel.TOWNSHIP, {zhang: five(60)}, user=None)
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     zhang.refresh_from_db()
     before = zhang.composite
     assert shown(before) == "71.43"  # (0.4 × 80 + 0.3 × 60) / 0.7
 
-    scheme.weight_org, scheme.weight_township = Decimal(10), Decimal(60)
-    scheme.save()
+    scheme.channels.filter(channel="org").update(weight=Decimal(10))
+    scheme.channels.filter(channel="township").update(weight=Decimal(60))
     services.period_reopen(period, user=world.users.admin, reason="补录镇街点评")
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     zhang.refresh_from_db()
     assert zhang.composite == before
     assert period.rules["channels"]["org"] == "40.00"
@@ -182,15 +182,15 @@ def test_opening_refuses_weights_that_do_not_add_up(world, scheme):
 
 
 def test_channel_weights_must_add_up(world, scheme):
-    scheme.weight_peer = Decimal(20)
-    with pytest.raises(ValidationError, match="四个评价渠道的权重之和应为 100%，现在是 105%"):
-        scheme.full_clean()
+    with pytest.raises(ValidationError, match="评价渠道的权重之和应为 100%，现在是 105%"):
+        services.scheme_create_default(world.county, name="加权有误", channels=[("org", 45), ("township", 30),
+                                                                             ("peer", 15), ("survey", 15)])
 
 
 def test_reopening_needs_a_reason_and_is_audited(world, period):
     from accounts.models import AuditLog
 
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     with pytest.raises(ValidationError):
         services.period_reopen(period, user=world.users.admin, reason=" ")
     services.period_reopen(period, user=world.users.admin, reason="镇街点评漏录两人")

@@ -118,7 +118,7 @@ def test_wrong_methods_are_refused(world, period, login):
 
 
 def test_a_locked_period_gets_no_codes(world, period, login):
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     client = login(world.users.admin)
     assert "该考评周期已锁定，不能再生成测评码" in client.get(codes_url(period)).content.decode()
     response = client.post(codes_url(period), {"per_person": 3, "valid_days": 30})
@@ -247,7 +247,7 @@ def test_an_expired_code_is_refused(client, world, period):
 
 def test_a_code_of_a_locked_period_is_refused(client, world, period):
     code = make_codes(world, period, world.sec_a, count=1)[0]
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     assert "本次测评已经结束" in client.post(SURVEY, {"code": code.code}).content.decode()
     assert "本次测评已经结束" in answer(client, code.code).content.decode()
     assert not SurveyTally.objects.exists()
