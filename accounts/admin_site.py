@@ -23,9 +23,9 @@ class CountyAdminSite(admin.AdminSite):
     def register_third_party_out(self):
         """Third-party models whose pages would be in English stay out of this admin: login lockouts are lifted by
         重置密码/启用 on the account pages, second-factor devices are reset by the users' own pages and the
-        "重置两步验证" action on 用户."""
+        "重置两步验证" action on 用户; background tasks are followed on the 后台任务 pages."""
         for label in ("axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "otp_totp.TOTPDevice",
-                      "otp_static.StaticDevice", "auth.Group"):
+                      "otp_static.StaticDevice", "auth.Group", "django_tasks_database.DBTaskResult"):
             model = apps.get_model(label)
             if self.is_registered(model):
                 self.unregister(model)

@@ -28,7 +28,7 @@ PAGES = [
 ]
 MAX_QUERIES = 14
 # The dashboard gathers a few fixed queries from each part of the programme (tasks, projects, presence, logs).
-PAGE_MAX_QUERIES = {"dashboards:county": 32}
+PAGE_MAX_QUERIES = {"dashboards:county": 36}
 MAX_OBJECT_PAGE_QUERIES = 28  # admin change forms: one query per choice list and inline
 
 

@@ -11,7 +11,10 @@ from accounts.checks import XFF_SEEN_KEY, check_proxy_count
 from .test_settings import manage
 
 REDIS = "redis://127.0.0.1:6379/3"
-PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "dyfs.example.gov.cn"}
+PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "dyfs.example.gov.cn",
+              # the encrypted fields' keys (production refuses to start without real ones)
+              "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=",
+              "FIELD_HASH_KEY": "dGVzdC1vbmx5LWZpZWxkLWhhc2gta2V5LTMyYnl0ZXM="}
 
 
 def test_production_refuses_to_start_without_redis():

@@ -144,7 +144,10 @@ def test_production_sets_a_statement_timeout_and_json_logs():
             "print(json.dumps([s.DATABASES['default'].get('OPTIONS', {}), s.LOGGING['handlers']['console']"
             "['formatter'], s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.STORAGES['default']['BACKEND']]))")
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "k" * 60,
-           "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "PATH": "/usr/bin:/bin"}
+           "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "PATH": "/usr/bin:/bin",
+           "REDIS_URL": "redis://127.0.0.1:6379/3",  # production also refuses to start without these
+           "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=",
+           "FIELD_HASH_KEY": "dGVzdC1vbmx5LWZpZWxkLWhhc2gta2V5LTMyYnl0ZXM="}
     done = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=live.BASE_DIR,
                           env=env, capture_output=True, text=True, timeout=60)
     options, formatter, health_checks, storage = json.loads(done.stdout)
