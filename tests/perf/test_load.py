@@ -18,6 +18,7 @@ import os
 import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -100,17 +101,21 @@ class Session:
                 raise AssertionError(f"{self.username}: login refused")
 
 
-def worker_pids(master):
-    """The gunicorn master's children (its workers), from each process's parent id in /proc."""
-    pids = []
+def worker_pids(root):
+    """Every process under `root` (the gunicorn master and its workers, whatever wraps the interpreter), from each
+    process's parent id in /proc."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, PermissionError, ValueError):
             continue
-        if int(fields[1]) == master:
-            pids.append(int(stat.parent.name))
-    return pids
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def cpu_seconds(pids):
@@ -129,6 +134,9 @@ def start_server():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "0",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "GUNICORN_BIND": f"127.0.0.1:{PORT}",
            "GUNICORN_WORKERS": str(WORKERS), "GUNICORN_LOG_LEVEL": "warning", "GUNICORN_MAX_REQUESTS": "0"}
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            raise AssertionError(f"port {PORT} is in use: stop that server or set LOAD_PORT")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for _ in range(120):
@@ -139,6 +147,8 @@ def start_server():
             if server.poll() is not None:
                 raise AssertionError("gunicorn did not start: " + server.stderr.read()[-2000:]) from None
             time.sleep(0.5)
+    server.terminate()
+    server.wait(timeout=30)
     raise AssertionError("gunicorn did not answer within 60 s")
 
 
