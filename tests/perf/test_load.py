@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -137,15 +138,18 @@ def start_server():
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             raise AssertionError(f"port {PORT} is in use: stop that server or set LOAD_PORT")
+    # The app logs a line per request: to a file, never a pipe nobody reads (a full pipe stalls every worker).
+    log = tempfile.NamedTemporaryFile(prefix="load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    server.log_path = log.name
     for _ in range(120):
         try:
             urllib.request.urlopen(BASE + "/login/", timeout=10).read()
             return server
         except OSError:  # refused while starting, or a first answer slower than 10 s
             if server.poll() is not None:
-                raise AssertionError("gunicorn did not start: " + server.stderr.read()[-2000:]) from None
+                raise AssertionError("gunicorn did not start: " + Path(log.name).read_text()[-2000:]) from None
             time.sleep(0.5)
     server.terminate()
     server.wait(timeout=30)
@@ -225,6 +229,7 @@ def test_province_peak_load():
         cpu_load = cpu_seconds(pids) - cpu_before
 
         print_load(samples, errors, wall, cpu_load)
+        print(f"gunicorn's log: {server.log_path}")
         print_cpu_per_page(sessions, details, pids)
         assert sum(len(v) for v in samples.values()) > 0
     finally:
