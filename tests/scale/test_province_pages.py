@@ -7,6 +7,7 @@ from accounts.roles import Role
 from presence.forms import DrawForm
 from reports.forms import ReportForm
 from tests import factories as f
+from tests.evaluations.conftest import open_period
 
 
 def village_count(response):
@@ -68,3 +69,22 @@ def test_county_staff_see_their_whole_board_at_once(world, login):
     page = login(world.users.admin).get("/worklogs/board/").content.decode()
     assert "请先选择" not in page
     assert "张伟" in page and "李娜" in page
+
+
+def test_the_ranking_filter_offers_the_users_townships_and_filters_by_them(world, scheme, login):
+    from django.urls import reverse
+
+    from evaluations import services
+    from evaluations.models import Channel
+    from tests.evaluations.conftest import five, participant
+
+    period = open_period(world, scheme)
+    zhang, li = participant(period, world.sec_a), participant(period, world.sec_b)
+    services.save_grid(period, Channel.ORG, {zhang: five(90), li: five(80)}, user=world.users.admin)
+    services.period_lock(period, user=world.users.admin)
+    client = login(world.users.admin)
+    ranking = reverse("evaluations:ranking", args=[period.pk])
+    response = client.get(ranking)
+    assert set(response.context["filter"].form.fields["township"].queryset) == {world.town_a, world.town_b}
+    page = client.get(f"{ranking}?township={world.town_a.pk}").content.decode()
+    assert "张伟" in page and "李娜" not in page
