@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -41,21 +43,40 @@ def county(request):
     user = request.user
     if user.role in PERSONAL_ROLES:
         raise PermissionDenied("总览仅供组织部门、镇街和县领导查看。")
-    areas = reports.areas(user)
     context = {
+        **figures(user),
+        "area_label": Region.Level(area_level(user)).label,
+        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
+        "waiting": waiting.township_counts(user) if user.role == Role.TOWNSHIP else waiting.county_counts(user),
+        "setup": setup.checklist(user),
+    }
+    return render(request, "dashboards/county.html", context)
+
+
+def figures(user):
+    """The dashboard's totals for the user's region and role, cached for DASHBOARD_CACHE_SECONDS: they scan every
+    village of the region, so a province dashboard would otherwise cost a province scan per view. Everyone with
+    the same region and role sees the same figures (for_user scopes by exactly these two)."""
+    key = f"dashboard:figures:{user.region_id}:{user.role}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    areas = reports.areas(user)
+    deadlines = reports.deadlines(user)
+    deadlines["rows"] = list(deadlines["rows"])
+    result = {
         "villages": reports.village_totals(areas),
-        "missing": reports.villages_missing_secretary(user),
+        "missing": list(reports.villages_missing_secretary(user)),
         "by_level": reports.secretaries_by_dispatch_level(user),
         "by_unit": reports.secretaries_by_unit(user),
         "areas": areas,
-        "area_label": Region.Level(area_level(user)).label,
-        "deadlines": reports.deadlines(user),
+        "deadlines": deadlines,
         "tasks": task_reports.county_figures(user),
         "projects": project_reports.county_figures(user),
         "logs": worklog_reports.county_figures(user),
         "presence": presence_reports.county_figures(user),
         "alliances": alliance_reports.county_figures(user),
-        "waiting": waiting.township_counts(user) if user.role == Role.TOWNSHIP else waiting.county_counts(user),
-        "setup": setup.checklist(user),
     }
-    return render(request, "dashboards/county.html", context)
+    if settings.DASHBOARD_CACHE_SECONDS:
+        cache.set(key, result, settings.DASHBOARD_CACHE_SECONDS)
+    return result

@@ -11,6 +11,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from presence.models import Leave, Notice, SpotCheck
 from projects.models import Asset, Project
 from secretaries.models import Assignment, Batch, DispatchLevel, DispatchUnit, Secretary, WorkTeam
 from tasks.models import Plan, TaskItem
+from villages.dbstats import analyze_after_commit
 from villages.models import Region, Village, VillageYearStat
 from villages.services import region_create
 from worklogs.models import ServiceRecord, WorkLog
@@ -201,6 +203,9 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         ensure_demo_units(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_notifications(county, accounts, seed=seed, today=today, log=log)
     after = counts()
+    # Statistics for the tables just filled (PostgreSQL), before anyone opens a page: see villages/dbstats.py.
+    analyze_after_commit(apps.get_models(include_auto_created=True),
+                         rows=sum(after[label] - before[label] for label, _ in COUNTED))
     elapsed = time.perf_counter() - started
     log(f"演示账号 {len(accounts)} 个已就绪（所在县：{county}），用 demo_logins 查看。")
     rows = [("数据", "合计", "本次新增")]

@@ -23,6 +23,7 @@ from accounts.views import ScopedListView, show_errors
 from alliances.models import Alliance
 from excel.writer import SheetSpec, xlsx_response
 from secretaries.models import Assignment
+from villages.filters import area_level, area_queryset
 from villages.models import Region
 
 from . import access, completeness, evidence, scoring, services
@@ -352,9 +353,12 @@ def _results(request, period):
     if not access.sees_results(request.user, period):
         raise PermissionDenied("考评结果尚未发布，发布后才能查看。")
     results = access.results_for(request.user, period)
-    townships = Region.objects.filter(pk__in=results.values("township")).order_by("path")
+    # The area choices follow the user's level (townships for county staff, counties or cities above): reading the
+    # period's townships from its results costs a pass over a province's ranking.
+    townships = area_queryset(request.user)
     alliances = Alliance.objects.filter(pk__in=results.values("alliance")).order_by("name")
-    filterset = RankingFilter(request.GET or None, queryset=results, townships=townships, alliances=alliances)
+    filterset = RankingFilter(request.GET or None, queryset=results, townships=townships, alliances=alliances,
+                              area_label=Region.Level(area_level(request.user)).label)
     if filterset.is_bound and not filterset.is_valid():
         return filterset, results.none()
     return filterset, filterset.qs

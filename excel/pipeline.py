@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, models, transaction
 
+from villages.dbstats import analyze_after_commit
+
 from .reader import FileRejected
 from .sandbox import read_limited
 
@@ -181,6 +183,7 @@ def insert_rows(model, fields, rows):
     rows = list(rows)
     if not rows:
         return
+    analyze_after_commit([model], rows=len(rows))
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
         return

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from villages.filters import area_level
 from villages.models import Region
 
 from .models import Leave, Method, Notice, Result, SpotCheck
@@ -25,8 +26,9 @@ class DrawForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.for_user(user).filter(
-            level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]).order_by("path")
+        # Choices follow the user's level: a county's townships, but a city's or province's counties only.
+        levels = [Region.Level.COUNTY] + ([Region.Level.TOWNSHIP] if area_level(user) == Region.Level.TOWNSHIP else [])
+        self.fields["region"].queryset = Region.objects.for_user(user).filter(level__in=levels).order_by("path")
 
 
 class ResultGridForm(forms.Form):

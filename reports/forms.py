@@ -1,6 +1,7 @@
 from django import forms
 
 from evaluations.models import Period
+from villages.filters import area_level
 from villages.models import Region
 
 from .yearly_report import periods_with_results
@@ -22,5 +23,6 @@ class ReportForm(forms.Form):
         years = (periods_with_results(user).filter(kind=Period.Kind.YEAR).order_by("-year")
                  .values_list("year", flat=True).distinct())
         self.fields["year"].choices = [(year, f"{year}年") for year in years]
-        self.fields["region"].queryset = Region.objects.for_user(user).filter(
-            level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]).order_by("path")
+        # Choices follow the user's level: a county's townships, but a city's or province's counties only.
+        levels = [Region.Level.COUNTY] + ([Region.Level.TOWNSHIP] if area_level(user) == Region.Level.TOWNSHIP else [])
+        self.fields["region"].queryset = Region.objects.for_user(user).filter(level__in=levels).order_by("path")

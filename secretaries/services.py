@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import AuditLog
 from excel.pipeline import insert_rows
+from villages.dbstats import analyze_after_commit
 
 from .models import Assignment, DispatchUnit, Secretary
 
@@ -137,6 +138,7 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, ha
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
                                   unique_fields=["id_number_hash"], update_fields=[*PERSON_FIELDS, "phone_hash"])
     hashes = _insert_people(new_people, hashes or {})
+    analyze_after_commit([Secretary], rows=len(upserts) + len(new_people))
     touched = [(row, changes) for row, _, _, changes in people if changes]
     # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
     pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}

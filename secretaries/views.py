@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -296,11 +297,13 @@ class BatchList(BatchMixin, ScopedListView):
 
     def decorate(self, queryset):
         # Counted within what this user sees: a township counts its own villages' assignments.
-        visible = Assignment.objects.for_user(self.request.user).values("pk")
+        # One subquery per count: two joined counts multiply a province's assignments by its teams (8.5 s).
+        active = (Assignment.objects.for_user(self.request.user).filter(batch=OuterRef("pk"), status="active")
+                  .order_by().values("batch").annotate(n=Count("pk")).values("n"))
+        teams = WorkTeam.objects.filter(batch=OuterRef("pk")).order_by().values("batch").annotate(
+            n=Count("pk")).values("n")
         return queryset.select_related("region").annotate(
-            active_count=Count("assignments", filter=Q(assignments__status="active", assignments__in=visible),
-                               distinct=True),
-            team_count=Count("work_teams", distinct=True),
+            active_count=Coalesce(Subquery(active), 0), team_count=Coalesce(Subquery(teams), 0),
         ).order_by("-start_date", "name")
 
 

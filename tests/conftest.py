@@ -136,3 +136,13 @@ def run_queued_tasks(limit=1000):
 def run_tasks(db):
     """run_tasks() -> runs the queued background tasks that are due (see run_queued_tasks)."""
     return run_queued_tasks
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (the dashboard caches its totals per region and role)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

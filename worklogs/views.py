@@ -19,6 +19,8 @@ from accounts.roles import Role
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
 from secretaries.models import Secretary
 from secretaries.privacy import reads_diary_text
+from villages.filters import area_level
+from villages.models import Region
 
 from . import reports, services
 from .filters import ServiceRecordFilter, WorkLogFilter
@@ -298,10 +300,16 @@ def board(request):
     form = BoardForm(request.GET or None, user=request.user)
     choice = form.cleaned_data if form.is_valid() else {}
     period = Period.containing(choice.get("kind") or WEEK, choice.get("day") or timezone.localdate())
-    data = reports.board(request.user, period, choice.get("township"))
+    # A city or province lists one row per serving secretary (25,000 in a province: 4 s and more): above the
+    # county, the board shows a county's or city's people once one is chosen.
+    choose_area = choice.get("township") is None and area_level(request.user) != Region.Level.TOWNSHIP
+    if choose_area:
+        data = {"period": period, "rows": [], "totals": {}, "areas": []}
+    else:
+        data = reports.board(request.user, period, choice.get("township"))
     return render(request, "worklogs/board.html", {
         **data, "form": form, "previous": period.previous(), "next": period.next(),
-        "show_areas": len(data["areas"]) > 1,
+        "show_areas": len(data["areas"]) > 1, "choose_area": choose_area,
     })
 
 

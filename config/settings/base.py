@@ -319,3 +319,10 @@ PRESENCE_RANDOM_SHARE = float(os.environ.get("PRESENCE_RANDOM_SHARE", "0.25"))
 PRESENCE_RECHECK_DAYS = int(os.environ.get("PRESENCE_RECHECK_DAYS", "7"))
 # Someone under a notice not yet closed (约谈 not recorded) is added to each round of their area with this chance.
 PRESENCE_WATCH_CHANCE = float(os.environ.get("PRESENCE_WATCH_CHANCE", "0.5"))
+
+# Province scale (scale): the dashboard's totals scan every village of the region; they are cached per region and
+# role for this many seconds (0 = no cache). The page says "数据每分钟更新".
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+# A bulk writer (seed_demo, roster and score imports) that wrote at least this many rows runs ANALYZE on the tables
+# it filled after committing (PostgreSQL), so pages are planned with fresh statistics right away.
+ANALYZE_MIN_ROWS = int(os.environ.get("ANALYZE_MIN_ROWS", "1000"))
