@@ -35,6 +35,7 @@ def test_a_large_import_shows_the_jobs_progress_and_lands_on_the_record_when_don
     page.screenshot(path=screenshots / "import-job-queued.png", full_page=True)
 
     assert run_queued_tasks() == 1  # the worker's part, here in the test's thread
-    assert Job.objects.get().state == Job.State.DONE and Secretary.objects.filter(name__in=["孙丽", "周强"]).count() == 2
+    assert Job.objects.get().state == Job.State.DONE
+    assert Secretary.objects.filter(name__in=["孙丽", "周强"]).count() == 2
     page.wait_for_url(record_url, timeout=15_000)  # the job's page polled, saw 已完成 and went to the record
     assert "导入完成" in page.locator("main").inner_text()
