@@ -159,3 +159,25 @@ def test_progress_written_inside_the_tasks_transaction_is_seen_at_once_on_postgr
     run_tasks()
     assert SEEN["progress"] == (40, "已写入一半")
     assert Job.objects.get().state == Job.State.DONE
+
+
+def test_a_colleague_confirming_the_same_import_joins_the_job_and_stays_on_the_record(world, login, large, run_tasks):
+    record = roster_preview(login(world.users.admin))
+    confirm(login(world.users.admin), record)
+    colleague = f.user("zzb_li", world.users.admin.role, world.county)
+    client = login(colleague)
+    response = client.post(reverse("excel:import_confirm", args=[record.pk]), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == record.get_absolute_url()
+    assert "已由他人确认，正在后台处理" in page and "刷新本页查看结果" in page
+    assert Job.objects.count() == 1
+    run_tasks()
+    assert Secretary.objects.filter(name__in=NAMES).count() == 4
+
+
+def test_an_expired_preview_of_a_large_import_is_refused_at_once_without_a_job(world, login, large):
+    client = login(world.users.admin)
+    record = roster_preview(client)
+    ImportRecord.objects.filter(pk=record.pk).update(expires_at=record.created_at)
+    page = client.post(reverse("excel:import_confirm", args=[record.pk]), follow=True).content.decode()
+    assert "预览已过期" in page and not Job.objects.exists()
