@@ -196,7 +196,7 @@ class ScoreImporter(Importer):
         name = cell.normalize_text(v.get("name"))
         person = self.by_id.get(number)
         if person is None:
-            add(n, "id_number", "该身份证号的人员" + OUTSIDE)
+            add(n, "id_number", "该身份证号" + OUTSIDE)
         elif not name:
             add(n, "name", "请填写姓名。")
         elif name != person.name:
@@ -222,7 +222,7 @@ class ScoreImporter(Importer):
                 add(n, "rater", "评分人的" + error.messages[0])
                 return None
             if rater is None:
-                add(n, "rater", "该身份证号的评分人" + OUTSIDE)
+                add(n, "rater", "评分人的身份证号" + OUTSIDE)
         else:
             found = self.by_name.get(text, [])
             if len(found) > 1:

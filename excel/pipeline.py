@@ -141,12 +141,18 @@ class Importer:
                 gc.enable()
 
     def _run(self, data, filename, *, commit):
+        # Progress of a background import (a no-op in a request or a command): see jobs.progress.
+        if commit:
+            progress(5, "正在读取文件……")
         try:
             table = self.read(data, filename)
         except FileRejected as rejected:
             return Plan(problems=[Problem(0, "", rejected.message)])
+        if commit:
+            progress(25, f"已读取 {len(table.rows):,} 行，正在逐行核对……")
         plan = self.plan_rows(table)
         if commit and not plan.problems:
+            progress(60, f"核对无误，正在写入 {plan.rows:,} 行……")
             try:
                 with transaction.atomic():
                     self.write(plan)
@@ -172,6 +178,12 @@ class Importer:
 
     def write(self, plan):
         raise NotImplementedError
+
+
+def progress(percent, message):
+    from jobs import progress as job_progress  # jobs sits above excel; its progress is a no-op outside a job
+
+    job_progress(percent, message)
 
 
 def insert_rows(model, fields, rows):

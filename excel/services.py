@@ -128,6 +128,32 @@ def _confirm_once(import_id, user_id):
                          f"{len(plan.unchanged)} {unit}无变化。", plan)
 
 
+def import_confirm_job(*, import_id, user_id):
+    """A large import's confirmation on the task worker (jobs.start names this function). Progress: "正在读取"
+    before the import's transaction opens, then the pipeline's phases (written through a connection of their own
+    on PostgreSQL, see jobs.progress), then 100 % when the job ends. A refusal fails the job with the importer's
+    Chinese message; the import record keeps the full list of problems. Run again, it does nothing."""
+    import jobs
+    from jobs.services import JobError
+
+    jobs.progress(1, "正在读取上传的文件……")
+    outcome = import_confirm(import_id=import_id, user_id=user_id)
+    if not outcome.written:
+        raise JobError(refusal_text(outcome))
+    return outcome.message
+
+
+def refusal_text(outcome, shown=3):
+    """The refusal in one paragraph: the reason and the first problems, for a page without the problem list."""
+    problems = outcome.plan.problems if outcome.plan else []
+    if not problems:
+        return outcome.message
+    lines = [(f"第 {p.row} 行「{p.column}」：" if p.row else "") + p.reason.rstrip("。") for p in problems[:shown]]
+    more = f"等共 {len(problems)} 处" if len(problems) > shown else ""
+    head = outcome.message.removesuffix("请查看下方错误。")
+    return f"{head.rstrip('。')}：{'；'.join(lines)}{more}。详见导入记录。"
+
+
 def _pending(import_id):
     """The import record locked for this transaction and its upload, or a refusal."""
     record = ImportRecord.objects.select_for_update().filter(pk=import_id).first()

@@ -14,6 +14,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import jobs
+from jobs.models import Job
+
 from . import services
 from .models import ImportRecord
 from .registry import IMPORTERS
@@ -68,6 +71,8 @@ def import_detail(request, pk):
         "may_confirm": record.status == ImportRecord.Status.PENDING and not record.is_expired
         and not record.problems and record.counts.get("rows"),
         "unknown_units": any("尚未登记" in note for note in record.notes),
+        "job": Job.objects.filter(key=f"import:{record.pk}").only(
+            "pk", "state", "progress", "error", "created_by_id").first(),
     })
 
 
@@ -75,7 +80,20 @@ def import_detail(request, pk):
 @login_required
 def import_confirm(request, pk):
     record = get_object_or_404(ImportRecord.objects.for_user(request.user), pk=pk)
-    importer_class(record.kind, request.user)
+    cls = importer_class(record.kind, request.user)
+    rows = record.counts.get("rows", 0)
+    region = record.region or request.user.region
+    if (rows > settings.IMPORT_JOB_MIN_ROWS and region is not None and not record.problems
+            and record.status == ImportRecord.Status.PENDING and not record.is_expired):
+        # Large: written by the task worker; the job's page shows the progress and leads back here when done.
+        # The key makes a double click (or a second person) join the job already queued.
+        job = jobs.start(kind="import", user=request.user, region=region, task="excel.services.import_confirm_job",
+                         title=f"导入{cls.title}（{rows:,} 行）", key=f"import:{record.pk}",
+                         link=record.get_absolute_url(), import_id=record.pk, user_id=request.user.pk)
+        if job.created_by_id != request.user.pk:  # a colleague's job is theirs to follow; this page shows the end
+            messages.info(request, "该导入已由他人确认，正在后台处理，完成后本页显示结果。")
+            return redirect(record)
+        return redirect(job)
     outcome = services.import_confirm(import_id=record.pk, user_id=request.user.pk, request=request)
     (messages.success if outcome.written else messages.error)(request, outcome.message)
     return redirect(record)

@@ -40,6 +40,8 @@ class Job(models.Model):
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     message = models.CharField("进展说明", max_length=300, blank=True)
     error = models.TextField("错误", blank=True)
+    link = models.CharField("结果所在页面", max_length=300, blank=True,
+                            help_text="任务结束后前往的本站页面（如导入记录），由发起的代码给出。")
     attempts = models.PositiveSmallIntegerField("已执行次数", default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.CASCADE,
                                    related_name="jobs")

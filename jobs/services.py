@@ -14,12 +14,13 @@ import contextvars
 import datetime
 import inspect
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -45,15 +46,16 @@ class Result:
     content_type: str = "application/octet-stream"
 
 
-def start(*, kind, user, region, task, title="", key="", **args):
+def start(*, kind, user, region, task, title="", key="", link="", **args):
     """Queue `task(**args)` as a job of `user`; with a `key`, an identical job still queued or running is returned
-    instead of a second one (a double click starts one job)."""
+    instead of a second one (a double click starts one job). `link`: the page of this site the job's page leads to
+    when it has finished (e.g. the import record)."""
     if key:
         running = Job.objects.filter(key=key, state__in=[Job.State.QUEUED, Job.State.RUNNING]).first()
         if running is not None:
             return running
-    job = Job(kind=kind, title=title or kind, task=task, args=args, key=key, created_by=user, region=region,
-              message="已排队，等待后台处理。")
+    job = Job(kind=kind, title=title or kind, task=task, args=args, key=key, link=link, created_by=user,
+              region=region, message="已排队，等待后台处理。")
     job.full_clean()
     try:
         with transaction.atomic():
@@ -77,7 +79,11 @@ def _enqueue(job, run_after=None):
 
 
 def progress(percent, message=""):
-    """Report how far the current job is (0–100). Writes at most once a second; does nothing outside a job."""
+    """Report how far the current job is (0–100). Writes at most once a second; does nothing outside a job.
+
+    Inside a transaction on PostgreSQL the write goes through a connection of its own (a short-lived thread), so
+    the job's page shows it at once rather than when the task's transaction commits. On SQLite, which admits one
+    writer, it waits for the commit like the task's other writes."""
     job = _current.get()
     if job is None:
         return
@@ -87,7 +93,28 @@ def progress(percent, message=""):
         return
     job._last_write = now
     fields = {"progress": percent, **({"message": message[:300]} if message else {})}
-    Job.objects.filter(pk=job.pk).update(**fields)
+    if connection.in_atomic_block and connection.vendor == "postgresql":
+        _write_apart(job.pk, fields)
+    else:
+        Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def _write_apart(job_id, fields):
+    """Write progress in autocommit on another connection; never the task's own (it holds its transaction)."""
+
+    def write():
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute("SET lock_timeout = '2s'")
+            Job.objects.filter(pk=job_id).update(**fields)
+        except DatabaseError:
+            logger.warning("后台任务 %s 的进度未能写入", job_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write, name=f"job-{job_id}-progress", daemon=True)
+    thread.start()
+    thread.join(5)
 
 
 def current():

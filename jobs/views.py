@@ -43,7 +43,7 @@ def job_status(request, pk):
     job = _job(request, pk)
     return JsonResponse({
         "state": job.state, "state_label": job.get_state_display(), "progress": job.progress,
-        "message": job.message, "error": job.error, "finished": job.is_finished,
+        "message": job.message, "error": job.error, "finished": job.is_finished, "link": job.link,
         "download": reverse("jobs:job_download", args=[job.pk]) if _has_file(job) else "",
     })
 

@@ -45,7 +45,7 @@ class SecretaryFilter(ScopedFilterSet):
     ordering = django_filters.OrderingFilter(
         label="排序",
         fields=(("name", "name"), ("unit__name", "unit"), ("region__path", "region")),
-        field_labels={"name": "姓名", "unit": "派出单位", "region": "所在区域"},
+        field_labels={"name": "姓名", "unit__name": "派出单位", "region__path": "所在区域"},
     )
 
     class Meta:
@@ -100,7 +100,7 @@ class AssignmentFilter(ScopedFilterSet):
     ordering = django_filters.OrderingFilter(
         label="排序",
         fields=(("end_date", "end_date"), ("start_date", "start_date"), ("secretary__name", "secretary")),
-        field_labels={"end_date": "结束日期", "start_date": "开始日期", "secretary": "姓名"},
+        field_labels={"end_date": "结束日期", "start_date": "开始日期", "secretary__name": "姓名"},
     )
 
     class Meta:

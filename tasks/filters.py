@@ -26,7 +26,7 @@ class TaskFilter(ScopedFilterSet):
     ordering = django_filters.OrderingFilter(
         label="排序",
         fields=(("deadline", "deadline"), ("progress", "progress"), ("secretary__name", "secretary")),
-        field_labels={"deadline": "完成时限", "progress": "进度", "secretary": "第一书记"},
+        field_labels={"deadline": "完成时限", "progress": "进度", "secretary__name": "第一书记"},
     )
 
     class Meta:

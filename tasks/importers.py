@@ -176,7 +176,7 @@ class TaskImporter(Importer):
                 return None
             person = self.by_id.get(number)
             if person is None:
-                add(n, "id_number", "该身份证号的人员" + OUTSIDE)
+                add(n, "id_number", "该身份证号" + OUTSIDE)  # the same words whether it exists elsewhere or not
             elif name and name != person.name:
                 add(n, "name", f"姓名“{name}”与该身份证号的人员“{person.name}”不符，请核对。")
             return person

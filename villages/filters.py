@@ -58,7 +58,7 @@ class VillageFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label="排序",
         fields=(("region__path", "region"), ("region__name", "name")),
-        field_labels={"region": "所在镇", "name": "村名"},
+        field_labels={"region__path": "所在镇", "region__name": "村名"},
     )
 
     class Meta:

@@ -178,6 +178,9 @@ IMPORT_PENDING_HOURS = int(os.environ.get("IMPORT_PENDING_HOURS", "24"))
 IMPORT_PARSE_ISOLATED = env_bool("IMPORT_PARSE_ISOLATED", True)
 IMPORT_PARSE_MAX_MB = int(os.environ.get("IMPORT_PARSE_MAX_MB", "512"))
 IMPORT_PARSE_SECONDS = int(os.environ.get("IMPORT_PARSE_SECONDS", "20"))
+# Imports as background jobs (wire helper): confirming more rows than this runs on the task worker with a progress
+# bar; smaller imports are written in the request.
+IMPORT_JOB_MIN_ROWS = int(os.environ.get("IMPORT_JOB_MIN_ROWS", "2000"))
 # The admin's imports keep their upload between preview and confirmation in the database, like the others.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "excel.admin_import.DatabaseTmpStorage"
 # Django's own request-body cap must let an allowed upload through (the importer gives the clear message).

@@ -24,6 +24,15 @@
           link.hidden = false;
           link.querySelector("a").href = data.download;
         }
+        if (data.finished && data.link) {
+          var next = box.querySelector("[data-job-link]");
+          next.hidden = false;
+          next.querySelector("a").href = data.link;
+          // A finished job with a result page (an import's record) leads there; a failed one stays to show why.
+          if (data.state === "done" && data.link.charAt(0) === "/" && data.link.charAt(1) !== "/") {
+            setTimeout(function () { window.location.assign(data.link); }, 1500);
+          }
+        }
         if (!data.finished) setTimeout(poll, 2000);
       })
       .catch(function () { setTimeout(poll, 5000); });
