@@ -123,8 +123,9 @@ def _jobs(county, admin, today):
 
 
 def _documents(county, admin, today):
-    notice = Notice.objects.filter(village__region__path__startswith=county.path, status=Notice.Status.ISSUED) \
-        .select_related("secretary").first()
+    notice = Notice.objects.filter(village__region__path__startswith=county.path,
+                                   status__in=[Notice.Status.ISSUED, Notice.Status.CLOSED]) \
+        .select_related("secretary").order_by("pk").first()  # a closed notice was issued too
     if notice is not None:
         documents.notice_document(notice, region=county, user=admin)
     for kind in DocumentKind.values:
