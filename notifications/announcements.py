@@ -30,7 +30,7 @@ def audience(announcement, unit_ids=()):
     if unit_ids:
         units = DispatchUnit.objects.filter(pk__in=unit_ids)
         people |= Q(pk__in=units.values("contacts"))
-        people |= Q(pk__in=Secretary.objects.filter(user__isnull=False, unit__in=units).values("user"))
+        people |= Q(pk__in=secretaries.filter(unit__in=units).values("user"))  # the unit's people here only
     return User.objects.filter(people, is_active=True).distinct()
 
 
