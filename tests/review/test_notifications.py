@@ -29,3 +29,18 @@ def test_an_announcement_to_a_city_unit_does_not_reach_or_list_its_secretary_in_
     assert not Message.objects.filter(recipient__username="sec_there").exists()
     page = client.get(announcement.get_absolute_url()).content.decode()
     assert "孙悦" not in page and "梁山县" not in page
+
+
+def test_a_secretarys_acknowledgement_of_an_announcement_leaves_an_audit_row(world, login):
+    from accounts.models import AuditLog
+
+    login(world.users.admin).post(reverse("notifications:announcement_create"), {
+        "title": "关于报送2025年半年工作总结的通知", "body": "请于7月5日前报送。", "townships": [world.town_a.pk]})
+    announcement = Announcement.objects.get()
+    before = AuditLog.objects.count()
+    login(world.users.secretary).post(reverse("notifications:announcement_acknowledge", args=[announcement.pk]),
+                                      {"note": "已收到，按时报送"})
+    assert Receipt.objects.get(user=world.users.secretary).acknowledged_at is not None
+    row = AuditLog.objects.order_by("pk").last()
+    assert AuditLog.objects.count() == before + 1
+    assert row.username == "sec_a" and row.object_id == str(announcement.pk) and "已收到，按时报送" in str(row.changes)
