@@ -108,7 +108,7 @@ def test_development_keys_are_flagged_by_the_system_check(settings):
 
 def settings_in_a_fresh_process(module, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FIELD_")}
-    clean.update(SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org", **env)
+    clean.update(SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org", REDIS_URL="redis://127.0.0.1:6379/11", **env)
     code = f"import {module} as s; print(s.FIELD_ENCRYPTION_KEYS[0], s.FIELD_HASH_KEY)"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
