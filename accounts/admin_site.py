@@ -25,7 +25,7 @@ class CountyAdminSite(admin.AdminSite):
         重置密码/启用 on the account pages, second-factor devices are reset by the users' own pages and the
         "重置两步验证" action on 用户."""
         for label in ("axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "otp_totp.TOTPDevice",
-                      "otp_static.StaticDevice", "auth.Group"):
+                      "otp_static.StaticDevice", "auth.Group", "django_tasks_database.DBTaskResult"):
             model = apps.get_model(label)
             if self.is_registered(model):
                 self.unregister(model)
