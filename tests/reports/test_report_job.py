@@ -30,7 +30,7 @@ def test_a_report_job_builds_the_workbook_in_the_worker(world, year, login, run_
     assert job.state == Job.State.DONE and job.progress == 100, job.error
     download = client.get(reverse("jobs:job_download", args=[job.pk]))
     book = openpyxl.load_workbook(io.BytesIO(download.content))
-    assert book.sheetnames == ["汇总", "排名", "明细"] and book["明细"].max_row == 1 + 120
+    assert book.sheetnames == ["汇总", "排名", "明细", "派出单位考核"] and book["明细"].max_row == 1 + 120
     assert job.file.name == yearly_report.build(2024, user=world.users.admin).filename
 
 
