@@ -193,6 +193,9 @@ def test_demo_logins_prints_a_recovery_code_the_demo_admin_can_log_in_with(world
 
     from django.core.management import call_command
 
+    from demo.models import DemoMark
+
+    DemoMark.objects.create(seed=2024, scale="county")  # demo_logins speaks only of a database seed_demo filled
     f.user("county_admin", f.Role.COUNTY_ADMIN, world.county)
     out = io.StringIO()
     call_command("demo_logins", stdout=out)
