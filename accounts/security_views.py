@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import otp
+from . import audit, otp
 from .middleware import password_change_due
+from .models import AuditLog
 
 
 class TokenForm(forms.Form):
@@ -125,6 +126,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         form.save()
+        audit.record(user=form.user, request=self.request, action=AuditLog.Action.UPDATE, obj=form.user,
+                     changes={"password": "本人修改密码"})
         update_session_auth_hash(self.request, form.user)
         messages.success(self.request, "密码已修改。")
         return redirect(next_url(self.request))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error
+from accounts.params import id_or_404
 from accounts.views import ScopedListView, show_errors
 from projects.models import Project
 from secretaries.models import Secretary
@@ -389,11 +390,12 @@ def alliance_member_change(request, pk, what):
     user, done = request.user, None
     try:
         if what == "remove":
-            member = get_object_or_404(Member.objects.filter(alliance=alliance), pk=request.POST.get("member") or 0)
+            member = get_object_or_404(Member.objects.filter(alliance=alliance),
+                                       pk=id_or_404(request.POST.get("member")))
             membership.member_remove(user=user, request=request, member=member, reason=request.POST.get("reason", ""))
             done = f"已将{member}移出{alliance.name}。"
         elif what in ("add", "leave_out"):
-            secretary = get_object_or_404(Secretary.objects.for_user(user), pk=request.POST.get("secretary") or 0)
+            secretary = get_object_or_404(Secretary.objects.for_user(user), pk=id_or_404(request.POST.get("secretary")))
             if what == "add":
                 membership.member_add_secretary(user=user, request=request, alliance=alliance, secretary=secretary)
                 done = f"已将{secretary.name}加入{alliance.name}。"

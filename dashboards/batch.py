@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.params import parse_id
 from accounts.roles import Role
 from presence import access as presence_access
 from presence import services as presence_services
@@ -35,7 +36,7 @@ def todo(request):
 
 
 def _selected(request, queryset, label):
-    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("ids")) if pk is not None]
     if not ids:
         raise ValidationError(f"请先勾选要处理的{label}。")
     found = list(queryset.filter(pk__in=ids).order_by("pk"))

@@ -30,7 +30,7 @@ def audience(announcement, unit_ids=()):
     if unit_ids:
         units = DispatchUnit.objects.filter(pk__in=unit_ids)
         people |= Q(pk__in=units.values("contacts"))
-        people |= Q(pk__in=Secretary.objects.filter(user__isnull=False, unit__in=units).values("user"))
+        people |= Q(pk__in=secretaries.filter(unit__in=units).values("user"))  # the unit's people here only
     return User.objects.filter(people, is_active=True).distinct()
 
 
@@ -64,7 +64,7 @@ def mark_read(announcement, user):
 
 
 @transaction.atomic
-def acknowledge(announcement, *, user, note=""):
+def acknowledge(announcement, *, user, note="", request=None):
     receipt = Receipt.objects.select_for_update().filter(announcement=announcement, user=user).first()
     if receipt is None:
         raise ValidationError("您不在这条通知的接收范围内。")
@@ -74,6 +74,8 @@ def acknowledge(announcement, *, user, note=""):
     receipt.read_at = receipt.read_at or now
     receipt.acknowledged_at, receipt.note = now, (note or "").strip()[:200]
     receipt.save(update_fields=["read_at", "acknowledged_at", "note"])
+    audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=announcement,
+                 changes={"回执": f"{user.name or user.username} 已回执", "回执说明": receipt.note})
     return receipt
 
 

@@ -199,7 +199,8 @@ def announcement_detail(request, pk):
 def announcement_acknowledge(request, pk):
     announcement, receipt, _publisher = _announcement(request, pk)
     try:
-        announcements.acknowledge(announcement, user=request.user, note=request.POST.get("note", ""))
+        announcements.acknowledge(announcement, user=request.user, note=request.POST.get("note", ""),
+                                  request=request)
     except ValidationError as error:
         show_errors(request, error)
     else:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 import jobs
 from accounts import audit
 from accounts.models import AuditLog
+from accounts.params import parse_id
 from accounts.scoping import PERSONAL_ROLES
 from evaluations.models import Grade, Participant, Period
 from excel.writer import xlsx_response
@@ -208,7 +209,7 @@ def archive_docx(request):
     county = _county_staff(request.user)
     pk = request.POST.get("secretary", "")
     secretary = get_object_or_404(Secretary.objects.for_user(request.user).select_related("unit"),
-                                  pk=int(pk) if pk.isdigit() else 0)
+                                  pk=parse_id(pk) or 0)
     grades = dict(Grade.choices)
     rows = [(p.period.label, yearly_report.rounded(p.composite) if p.composite is not None else "—",
              p.rank_county or "—", p.rank_township or "—", grades.get(p.grade, "—"),

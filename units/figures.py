@@ -21,7 +21,7 @@ from projects.choices import FundSource
 from projects.models import ProjectFund
 from secretaries.models import Assignment, DispatchUnit, Secretary
 from tasks.models import TaskItem
-from villages.models import Region
+from villages.models import Region, Village
 
 from .models import ActionKind, RatingResult, UnitAction, UnitTarget
 from .rating import scalar
@@ -141,10 +141,21 @@ def regions_of(user):
         .values("pk")
 
 
+def action_people_and_places(user):
+    """Prefetches of an action's villages and secretaries limited to the user's region: a township official reads
+    the county's actions but not which villages or people of another township they reached."""
+    villages = Village.objects.select_related("region__parent")
+    secretaries = Secretary.objects.select_related("unit")
+    if user.region is not None:
+        villages = villages.filter(region__path__startswith=user.region.path)
+        secretaries = secretaries.filter(region__path__startswith=user.region.path)
+    return Prefetch("villages", queryset=villages), Prefetch("secretaries", queryset=secretaries)
+
+
 def recent_actions(user, unit, year, limit=30):
     first, last = year_span(year)
     return (UnitAction.objects.for_user(user).filter(unit=unit, date__range=(first, last))
-            .select_related("project").prefetch_related("villages__region__parent", "secretaries")
+            .select_related("project").prefetch_related(*action_people_and_places(user))
             .order_by("-date", "-pk")[:limit])
 
 

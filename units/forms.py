@@ -55,7 +55,7 @@ class UnitActionForm(forms.ModelForm):
         self.fields["secretaries"].queryset = people
         self.fields["secretaries"].label_from_instance = lambda s: f"{s.name}（{s.unit.name}）"
         funded = ProjectFund.objects.filter(source=FundSource.UNIT, unit__in=units).values("project")
-        self.fields["project"].queryset = Project.objects.filter(pk__in=funded).order_by("-year", "name")
+        self.fields["project"].queryset = Project.objects.for_user(user).filter(pk__in=funded).order_by("-year", "name")
         self.fields["project"].label_from_instance = lambda p: f"{p.year}年 {p.name}"
         self.fields["people"].required = False
 

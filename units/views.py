@@ -89,7 +89,7 @@ def action_list(request):
     access.require(access.may_read_units(user), "您的角色不能查看派出单位履责事项。")
     year = year_from(request, today.year)
     actions = (UnitAction.objects.for_user(user).filter(date__year=year).select_related("unit", "project")
-               .prefetch_related("villages__region__parent", "secretaries").order_by("-date", "-pk"))
+               .prefetch_related(*figures.action_people_and_places(user)).order_by("-date", "-pk"))
     kind = request.GET.get("kind")
     if kind in ActionKind.values:
         actions = actions.filter(kind=kind)
@@ -130,9 +130,10 @@ def _action_or_404(user, pk):
 @login_required
 def action_detail(request, pk):
     action = _action_or_404(request.user, pk)
+    villages, secretaries = figures.action_people_and_places(request.user)
     return render(request, "units/action_detail.html", {
-        "action": action, "villages": action.villages.select_related("region__parent"),
-        "secretaries": action.secretaries.select_related("unit"),
+        "action": action, "villages": villages.queryset.filter(unit_actions=action),
+        "secretaries": secretaries.queryset.filter(unit_actions=action),
         "may_record": access.may_record(request.user, action.unit)})
 
 
