@@ -19,9 +19,11 @@ VERSION = re.compile(r'name="_version" value="([^"]+)"')
 
 
 def post_data(response):
-    """What the browser would send back for the form (and a scheme's dimension formset) exactly as shown."""
+    """What the browser would send back for the form (and a scheme's dimensions and channels) exactly as shown."""
     data = {"_version": VERSION.search(response.content.decode()).group(1)}
     forms = [response.context["form"]]
+    if response.context.get("channels") is not None:
+        forms.append(response.context["channels"])
     formset = response.context.get("dimensions")
     if formset is not None:
         forms += list(formset.forms)
