@@ -118,7 +118,7 @@ def test_a_period_locked_before_the_worker_runs_fails_the_job_and_writes_no_scor
     record = ImportRecord.objects.get()
     assert record.counts["rows"] == 4 and not record.problems
     assert confirm(client, record).url == Job.objects.get().get_absolute_url()
-    evaluation_services.period_lock(period, user=world.users.admin)
+    evaluation_services.lock_accepting_every_gap(period, user=world.users.admin)
     run_tasks()
     job = Job.objects.get()
     assert job.state == Job.State.FAILED and evaluation_services.FROZEN in job.error

@@ -81,7 +81,7 @@ def test_the_ranking_filter_offers_the_users_townships_and_filters_by_them(world
     period = open_period(world, scheme)
     zhang, li = participant(period, world.sec_a), participant(period, world.sec_b)
     services.save_grid(period, Channel.ORG, {zhang: five(90), li: five(80)}, user=world.users.admin)
-    services.period_lock(period, user=world.users.admin)
+    services.lock_accepting_every_gap(period, user=world.users.admin)
     client = login(world.users.admin)
     ranking = reverse("evaluations:ranking", args=[period.pk])
     response = client.get(ranking)
