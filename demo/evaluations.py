@@ -27,7 +27,9 @@ SURVEY_CODES_PER_PERSON = 3
 SURVEY_ANSWERED = 8  # codes answered online in the year period; the rest stay unused for the print page
 SCORE_FIELDS = ("period_id", "participant_id", "channel", "rater_id", "meeting_id", "dimension", "value",
                 "entered_by_id")
-TALLY_FIELDS = ("period_id", "participant_id", "dimension", "source", "satisfied", "basic", "unsatisfied")
+TALLY_FIELDS = (
+    "period_id", "participant_id", "dimension", "source", "satisfied", "basic", "unsatisfied", "channel",
+)  # COPY writes every column it names: channel too (its default lives in Python)
 
 
 def ensure_demo_evaluations(county, accounts, *, seed, today, log=print):
@@ -247,7 +249,7 @@ class DemoScores:
                 for _ in range(voters):
                     counts[self.answer(level + s)] += 1
                 rows.append((period.pk, p.pk, position, SurveyTally.Source.IMPORT, counts[Answer.SATISFIED],
-                             counts[Answer.BASIC], counts[Answer.UNSATISFIED]))
+                             counts[Answer.BASIC], counts[Answer.UNSATISFIED], "survey"))
         return rows
 
     def answer(self, level):

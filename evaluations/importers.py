@@ -40,7 +40,9 @@ LOOKS_LIKE_ID = re.compile(r"\d{6,}[\dX]*")
 CHUNK = 5000
 
 SCORE_FIELDS = ("period_id", "participant_id", "channel", "rater_id", "dimension", "value", "entered_by_id")
-TALLY_FIELDS = ("period_id", "participant_id", "dimension", "source", "satisfied", "basic", "unsatisfied")
+TALLY_FIELDS = (
+    "period_id", "participant_id", "dimension", "source", "satisfied", "basic", "unsatisfied", "channel",
+)  # COPY writes every column it names: channel too (its default lives in Python)
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ class ScoreImporter(Importer):
             SurveyTally.objects.filter(period=period, participant_id__in=part,
                                        source=SurveyTally.Source.IMPORT).delete()
         insert_rows(SurveyTally, TALLY_FIELDS, (
-            (period.pk, pid, d, SurveyTally.Source.IMPORT.value, *counts)
+            (period.pk, pid, d, SurveyTally.Source.IMPORT.value, *counts, "survey")
             for pid, values in survey.items() for d, counts in values.items()))
         counts = plan.counts
         audit.record(user=self.user if self.user.pk else None, action=AuditLog.Action.UPDATE, obj=period,

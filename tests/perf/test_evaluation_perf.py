@@ -146,9 +146,9 @@ def write_scores(period, people):
             voters = rng.randint(20, 40)
             unsatisfied = rng.randint(0, 2)
             basic = rng.randint(0, max(0, (70 - level[i]) // 6))
-            tallies.append((period.pk, pid, d, "import", voters - basic - unsatisfied, basic, unsatisfied))
+            tallies.append((period.pk, pid, d, "import", voters - basic - unsatisfied, basic, unsatisfied, "survey"))
     insert_rows(SurveyTally, ("period_id", "participant_id", "dimension", "source", "satisfied", "basic",
-                              "unsatisfied"), tallies)
+                              "unsatisfied", "channel"), tallies)
     return written, len(tallies)
 
 
