@@ -64,3 +64,10 @@ def submit_login(page, live_server, username, password):
         device.refresh_from_db()
         page.fill("input[name=token]", current_token(device))
         page.click("button[type=submit]")
+
+
+@pytest.fixture(autouse=True)
+def _dashboard_figures_live(settings):
+    """The journeys read the dashboard right after changing things: no one-minute cache of its totals here
+    (tests/scale covers the cache)."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
