@@ -22,9 +22,6 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
-def village_label(village):
-    return f"{village.region.parent.name} · {village.region.name}"
-
 
 class ProjectForm(ScopedModelForm):
     fund_unit = forms.ModelChoiceField(
@@ -58,7 +55,7 @@ class SharesForm(forms.Form):
         self.row_count = rows
         villages = Village.objects.for_user(user).select_related("region__parent").order_by("region__path")
         self.villages = {village.pk: village for village in villages}
-        choices = [("", "—")] + [(pk, village_label(v)) for pk, v in self.villages.items()]
+        choices = [("", "—")] + [(pk, v.choice_label) for pk, v in self.villages.items()]
         for row in range(rows):
             self.fields[f"village_{row}"] = forms.TypedChoiceField(
                 label="村", choices=choices, coerce=int, required=False, empty_value=None)
@@ -163,7 +160,7 @@ class AssetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field = self.fields["village"]
         field.queryset = Village.objects.filter(project_shares__project=project).select_related("region__parent")
-        field.label_from_instance = village_label
+        field.label_from_instance = Village.choice_label.fget
 
 
 class UpkeepCheckForm(forms.ModelForm):

@@ -126,12 +126,9 @@ class AssignmentForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = self.fields["village"].queryset.select_related("region__parent")
-        self.fields["village"].label_from_instance = village_label
+        self.fields["village"].label_from_instance = Village.choice_label.fget
         self.fields["secretary"].queryset = self.fields["secretary"].queryset.select_related("unit")
 
-
-def village_label(village):
-    return f"{village.region.parent.name} · {village.region.name}"
 
 
 class RotationForm(forms.Form):
@@ -149,7 +146,7 @@ class RotationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = Village.objects.for_user(user).select_related("region__parent")
-        self.fields["village"].label_from_instance = village_label
+        self.fields["village"].label_from_instance = Village.choice_label.fget
         self.fields["batch"].queryset = Batch.objects.for_user(user)
 
     def clean(self):

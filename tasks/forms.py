@@ -12,9 +12,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
-def village_label(village):
-    return f"{village.region.parent.name} · {village.region.name}"
-
 
 class PlanForm(forms.ModelForm):
     """A plan's text; the village and year are chosen only when it is created (and only by county staff)."""
@@ -35,7 +32,7 @@ class PlanForm(forms.ModelForm):
         self.fields["year"].initial = timezone.localdate().year
         self.fields["village"].queryset = (villages if villages is not None else Village.objects.for_user(user)
                                            ).select_related("region__parent")
-        self.fields["village"].label_from_instance = village_label
+        self.fields["village"].label_from_instance = Village.choice_label.fget
         self.order_fields(["village", "year"])
 
 

@@ -16,10 +16,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def village_label(village):
-    return f"{village.region.parent.name} · {village.region.name}"
-
-
 def recordable_units(user):
     """The units the user may record actions for: any they see (county staff) or their own (unit contact)."""
     units = DispatchUnit.objects.for_user(user)
@@ -48,7 +44,7 @@ class UnitActionForm(forms.ModelForm):
         # A unit contact's villages are those where their unit's people serve or served (Village.for_user).
         villages = Village.objects.for_user(user).select_related("region__parent").order_by("region__path")
         self.fields["villages"].queryset = villages
-        self.fields["villages"].label_from_instance = village_label
+        self.fields["villages"].label_from_instance = Village.choice_label.fget
         people = Secretary.objects.for_user(user).select_related("unit").order_by("name", "pk")
         if not is_staff(user):
             people = people.filter(unit__in=units)

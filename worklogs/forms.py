@@ -1,9 +1,9 @@
 from django import forms
 
 from accounts.forms import ScopedModelForm
-from secretaries.forms import DATE, village_label
+from secretaries.forms import DATE
 from villages.filters import narrow_area_field
-from villages.models import Region
+from villages.models import Region, Village
 
 from .models import REFLECTION_LIMIT, TEXT_LIMIT, ServiceRecord, Tag, WorkLog
 from .periods import FIRST_DAY, LAST_DAY, in_range
@@ -41,7 +41,7 @@ class ServiceRecordForm(ScopedModelForm):
     def __init__(self, *args, villages, logs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages.select_related("region__parent").order_by("region__path")
-        self.fields["village"].label_from_instance = village_label
+        self.fields["village"].label_from_instance = Village.choice_label.fget
         self.fields["work_log"].queryset = logs
         self.fields["work_log"].label_from_instance = lambda log: f"{log.date:%Y-%m-%d} 的民情日记"
         self.fields["work_log"].help_text = "可选：同一天写过民情日记的，关联上便于对照。"
