@@ -7,6 +7,8 @@ number of rows. Rows must therefore be written in order, top to bottom — they 
 
 import contextlib
 import datetime
+import functools
+import math
 import os
 import re
 import tempfile
@@ -78,6 +80,44 @@ class StreamingWorksheet(Worksheet):
             f'<c r="{xl_rowcol_to_cell_fast(row, col)}"{style} t="inlineStr"><is><t>{cell.string}</t></is></c>'
         )
 
+    def write_plain_row(self, row, values, text_columns, formats):
+        """Write a whole row of plain cells at once, as XlsxWriter would write them cell by cell; False (having
+        written nothing) if any cell needs more: a str with something to escape or a special first character, a
+        number in a text column, a date, a bool, a float that is not finite, anything else. An export's detail rows
+        are nearly all plain, and this takes about a tenth of the time of the cell-by-cell way."""
+        if self.row_info or not self.constant_memory:
+            return False
+        if self.table and row > self.previous_row:
+            self._write_single_row(row)  # the row before, written the usual way (the header), as XlsxWriter would
+        number = row + 1
+        cells = []
+        for col, value in enumerate(values):
+            kind = value.__class__
+            if kind is str:
+                if not value:
+                    continue
+                if value[0] in SPECIAL_STARTS or NEEDS_XLSXWRITER.search(value):
+                    return False
+                style = f' s="{formats.text._get_xf_index()}"' if col in text_columns else ""
+                cells.append(f'<c r="{_column_letters(col)}{number}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
+            elif value is None:
+                continue
+            elif col not in text_columns and (kind is int or (kind is Decimal and value.is_finite())
+                                              or (kind is float and math.isfinite(value))):
+                cells.append(f'<c r="{_column_letters(col)}{number}"><v>{value:.16G}</v></c>')
+            else:
+                return False
+        if not cells:
+            return True
+        self.previous_row = row
+        columns = [col for col, value in enumerate(values) if value is not None and value != ""]
+        self.dim_rowmin = row if self.dim_rowmin is None else min(self.dim_rowmin, row)
+        self.dim_rowmax = row if self.dim_rowmax is None else max(self.dim_rowmax, row)
+        self.dim_colmin = columns[0] if self.dim_colmin is None else min(self.dim_colmin, columns[0])
+        self.dim_colmax = columns[-1] if self.dim_colmax is None else max(self.dim_colmax, columns[-1])
+        self.fh.write(f'<row r="{number}">{"".join(cells)}</row>')
+        return True
+
     def discard(self):
         """Close and remove the temporary file of the rows written so far (a workbook that will not be saved)."""
         if self.row_data_fh is not None and not self.row_data_fh_closed:
@@ -87,6 +127,11 @@ class StreamingWorksheet(Worksheet):
             with contextlib.suppress(OSError):
                 os.unlink(self.row_data_filename)
             self.row_data_filename = None
+
+
+@functools.cache
+def _column_letters(col):
+    return xl_col_to_name(col)
 
 
 def safe_cell(value):
@@ -177,8 +222,11 @@ def _write_sheet(workbook, formats, spec, options, dropdown_rows):
     width = len(string_formats)
     write_string = sheet.write_string
     write_other = _other_writer(sheet, formats, text_columns)
+    write_plain_row = getattr(sheet, "write_plain_row", None)
     last_row = 0
     for last_row, row in enumerate(spec.rows, start=1):
+        if write_plain_row is not None and write_plain_row(last_row, row, text_columns, formats):
+            continue
         for index, value in enumerate(row):
             if value.__class__ is str:
                 if value:

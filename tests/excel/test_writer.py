@@ -123,6 +123,30 @@ def test_the_short_way_for_plain_strings_writes_exactly_what_xlsxwriter_writes(m
     assert b"\xe5\xbc\xa0\xe4\xbc\x9f" in ours  # 张伟: the comparison did see the rows
 
 
+def test_whole_plain_rows_are_written_exactly_as_xlsxwriter_writes_them_cell_by_cell(monkeypatch):
+    """Rows of plain strings and numbers take the whole-row way; any row with one cell that needs more goes cell
+    by cell, and the sheet is byte for byte XlsxWriter's own either way (order, styles, dimensions)."""
+    rows = [
+        ["张伟", "金乡县", 93.5, Decimal("88.25"), 7, None, ""],
+        ["李娜", "370828198503140011", 0, Decimal("-1.5"), 10**15, "说明", None],
+        ["=1+1", "x", 1, 2, 3, 4, 5],  # a formula trigger: cell by cell
+        ["王强", "a&b", 1.0, None, None, None, None],  # something to escape: cell by cell
+        [None, None, None, None, None, None, None],  # nothing at all
+        ["赵敏", "", float("nan"), 1, 2, 3, 4],  # NaN: cell by cell
+        ["孙浩", "后", 1e-7, Decimal("1E+3"), True, None, None],  # a bool: cell by cell
+        [None, "只有一格"],
+        ["周杰", "七", 12345678901234567, Decimal("0.1"), 0.1, -0.0, 2**70, "溢出"],
+        ["吴刚", "text column number", 5, 5, 5, 5, 5],
+        *(["陈" + str(i), "村", i, Decimal(i) / 3, i / 7, None, "尾"] for i in range(30)),
+    ]
+    rows[9][1] = 42  # a number in the text column: cell by cell, as text
+    spec = SheetSpec("表", ["甲", "乙", "丙", "丁", "戊", "己", "庚"], rows, text_columns={1}, widths={5: 30})
+    ours = sheet_xml(monkeypatch, writer.StreamingWorksheet, spec)
+    theirs = sheet_xml(monkeypatch, Worksheet, spec)
+    assert ours == theirs
+    assert "陈29".encode() in ours and b'<dimension ref="A1:H41"/>' in ours
+
+
 def test_other_objects_are_written_as_their_text_formula_safe():
     class Thing:
         def __str__(self):
