@@ -39,6 +39,7 @@ OPTIONS_REF = "'" + OPTIONS_SHEET.replace("'", "''") + "'"  # quoted, as a formu
 # Excel refuses a list validation whose source, written out with its commas, is longer than this.
 INLINE_LIST_LIMIT = 255
 NUMBER_TYPES = (int, float, Decimal)
+PLAIN_STRINGS_KEPT = 2_000  # distinct strings a sheet remembers as plain (the recent ones: rows come grouped)
 # A str cell starting with one of these needs a look before it is written: a formula trigger, or "<" (see
 # _write_text). Every other string goes straight to write_string.
 SPECIAL_STARTS = frozenset(FORMULA_TRIGGERS) | {"<"}
@@ -84,39 +85,67 @@ class StreamingWorksheet(Worksheet):
         """Write a whole row of plain cells at once, as XlsxWriter would write them cell by cell; False (having
         written nothing) if any cell needs more: a str with something to escape or a special first character, a
         number in a text column, a date, a bool, a float that is not finite, anything else. An export's detail rows
-        are nearly all plain, and this takes about a tenth of the time of the cell-by-cell way."""
+        are nearly all plain, and this takes a small part of the time of the cell-by-cell way: each distinct
+        string is looked at once (exports repeat their names, places and labels), each column's cell reference
+        prefix is made once."""
         if self.row_info or not self.constant_memory:
             return False
         if self.table and row > self.previous_row:
             self._write_single_row(row)  # the row before, written the usual way (the header), as XlsxWriter would
+        strings = self._plain_strings
+        refs = self._column_refs
         number = row + 1
         cells = []
+        first = None
         for col, value in enumerate(values):
             kind = value.__class__
             if kind is str:
                 if not value:
                     continue
-                if value[0] in SPECIAL_STARTS or NEEDS_XLSXWRITER.search(value):
-                    return False
-                style = f' s="{formats.text._get_xf_index()}"' if col in text_columns else ""
-                cells.append(f'<c r="{_column_letters(col)}{number}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
+                fragment = strings.get(value)
+                if fragment is None:
+                    if value[0] in SPECIAL_STARTS or NEEDS_XLSXWRITER.search(value):
+                        return False
+                    if len(strings) > PLAIN_STRINGS_KEPT:
+                        strings.clear()
+                    fragment = strings[value] = f' t="inlineStr"><is><t>{value}</t></is></c>'
+                style = self._text_style(formats) if col in text_columns else ""
+                cells.append(f"{refs(col)}{number}\"{style}{fragment}")
             elif value is None:
                 continue
             elif col not in text_columns and (kind is int or (kind is Decimal and value.is_finite())
                                               or (kind is float and math.isfinite(value))):
-                cells.append(f'<c r="{_column_letters(col)}{number}"><v>{value:.16G}</v></c>')
+                cells.append(f"{refs(col)}{number}\"><v>{value:.16G}</v></c>")
             else:
                 return False
+            if first is None:
+                first = col
+            last = col
         if not cells:
             return True
         self.previous_row = row
-        columns = [col for col, value in enumerate(values) if value is not None and value != ""]
-        self.dim_rowmin = row if self.dim_rowmin is None else min(self.dim_rowmin, row)
-        self.dim_rowmax = row if self.dim_rowmax is None else max(self.dim_rowmax, row)
-        self.dim_colmin = columns[0] if self.dim_colmin is None else min(self.dim_colmin, columns[0])
-        self.dim_colmax = columns[-1] if self.dim_colmax is None else max(self.dim_colmax, columns[-1])
+        if self.dim_rowmin is None or row < self.dim_rowmin:
+            self.dim_rowmin = row
+        if self.dim_rowmax is None or row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None or first < self.dim_colmin:
+            self.dim_colmin = first
+        if self.dim_colmax is None or last > self.dim_colmax:
+            self.dim_colmax = last
         self.fh.write(f'<row r="{number}">{"".join(cells)}</row>')
         return True
+
+    @functools.cached_property
+    def _plain_strings(self):
+        return {}
+
+    @functools.cached_property
+    def _column_refs(self):
+        return functools.cache(lambda col: f'<c r="{xl_col_to_name(col)}')
+
+    def _text_style(self, formats):
+        # Asked for when the first text cell is written, as XlsxWriter does: the style numbers come out the same.
+        return f' s="{formats.text._get_xf_index()}"'
 
     def discard(self):
         """Close and remove the temporary file of the rows written so far (a workbook that will not be saved)."""
@@ -127,11 +156,6 @@ class StreamingWorksheet(Worksheet):
             with contextlib.suppress(OSError):
                 os.unlink(self.row_data_filename)
             self.row_data_filename = None
-
-
-@functools.cache
-def _column_letters(col):
-    return xl_col_to_name(col)
 
 
 def safe_cell(value):
