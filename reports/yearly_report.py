@@ -9,10 +9,13 @@ except for the county staff who run it (evaluations.access.sees_results, here as
 """
 
 import itertools
+import queue
 import tempfile
+import threading
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection, connections
 from django.db.models import Avg, Count, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -298,7 +301,7 @@ class YearlyReport:
         summary_rows = [self.summary_cells(row) for row in summary["rows"]]
         summary_rows += [self.summary_cells(summary["total"]), [], *([note] for note in self.notes())]
         detail_count = self.detail_count() if detail_count is None else detail_count
-        details = self.detail_rows()
+        details = read_ahead(self.detail_rows())
         if progress:
             details = self.with_progress(details, detail_count)
         parts = max(1, -(-detail_count // EXCEL_MAX_ROWS))
@@ -343,6 +346,58 @@ def build_workbook(*, year, user_id, region_id=None):
         file.seek(0)
         data = file.read()
     return Result(report.filename, data, XLSX_CONTENT_TYPE)
+
+
+READ_AHEAD_BATCHES = 4
+_DONE = object()
+
+
+def read_ahead(rows, *, batch=CHUNK, depth=READ_AHEAD_BATCHES):
+    """`rows`, read by a thread of its own while the caller writes the ones before: the query's waits for the
+    database (a province's 明细 is millions of rows) overlap the writing. At most `depth` batches wait in between.
+
+    The thread has its own database connection, which sees what is committed, not the caller's open transaction:
+    inside a transaction (a test, a caller's atomic block) the rows are read in line instead."""
+    if connection.in_atomic_block:
+        yield from rows
+        return
+    batches = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read():
+        try:
+            chunk = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= batch:
+                    if not put(chunk):
+                        return
+                    chunk = []
+            put(chunk) and put(_DONE)
+        except BaseException as error:  # handed to the caller, raised there
+            put(error)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    reader = threading.Thread(target=read, name="report-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := batches.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _dimension(names, position):

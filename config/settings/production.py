@@ -43,7 +43,8 @@ STORAGES = {
 # (the task worker, backups and long management commands, see deploy/systemd).
 _statement_timeout = int(os.environ.get("DB_STATEMENT_TIMEOUT", "25"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _statement_timeout:  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={_statement_timeout * 1000}"  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={_statement_timeout * 1000}".strip()
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")  # noqa: F405
 STORAGES["default"] = {"BACKEND": "operations.storage.SafeFileSystemStorage"}  # a full disk is a message, not a 500
 # pdata: 身份证号 and phones are encrypted at rest; never with the public development keys.

@@ -4,7 +4,7 @@ import json
 import logging
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.urls import reverse
 
 from config.logformat import JsonFormatter
@@ -151,8 +151,17 @@ def test_production_sets_a_statement_timeout_and_json_logs():
     done = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=live.BASE_DIR,
                           env=env, capture_output=True, text=True, timeout=60)
     options, formatter, health_checks, storage = json.loads(done.stdout)
-    assert options["options"] == "-c statement_timeout=25000" and options["connect_timeout"] == 5
+    assert options["options"] == "-c jit=off -c statement_timeout=25000" and options["connect_timeout"] == 5
     assert formatter == "json" and health_checks is True and storage == "operations.storage.SafeFileSystemStorage"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+@pytest.mark.django_db
+def test_the_sites_connections_run_without_postgresqls_jit():
+    # Compiling a dear-looking query cost the province ranking 3 s of its 3.6 (see config/settings/base.py).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_a_wrong_method_is_a_chinese_405_that_keeps_the_allow_header(world, login):

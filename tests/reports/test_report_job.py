@@ -1,6 +1,7 @@
 """年度报告 for large regions: built by the background worker with progress, downloaded from the job's page."""
 
 import io
+import threading
 
 import openpyxl
 import pytest
@@ -77,3 +78,36 @@ def test_the_detail_query_orders_by_indexed_keys_only(world, year):
     for sql in details:
         order = sql.rsplit("ORDER BY", 1)[1]
         assert "name" not in order and "path" not in order and "end_date" not in order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_detail_is_read_ahead_by_a_thread_and_comes_out_the_same(world):
+    """The worker builds a workbook outside any transaction: a thread of its own reads 明细 while the rows before
+    are written. The rows, their order and the workbook are those of the in-line reading."""
+    build_year(world)
+    report = yearly_report.build(2024, user=world.users.admin)
+    in_line = list(report.detail_rows())
+    assert not connection.in_atomic_block and len(in_line) > 50
+    threads = []
+    original = yearly_report.threading.Thread
+    yearly_report.threading.Thread = lambda **kw: threads.append(original(**kw)) or threads[-1]
+    try:
+        read = list(yearly_report.read_ahead(report.detail_rows(), batch=7, depth=2))
+    finally:
+        yearly_report.threading.Thread = original
+    assert len(threads) == 1 and not threads[0].is_alive()
+    assert read == in_line
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_while_reading_ahead_reaches_the_writer_and_stops_the_thread(world):
+    def rows():
+        yield [1]
+        raise ValueError("读取失败")
+
+    with pytest.raises(ValueError, match="读取失败"):
+        list(yearly_report.read_ahead(rows(), batch=1))
+    consumed = yearly_report.read_ahead(iter([[i] for i in range(1000)]), batch=1, depth=1)
+    assert next(consumed) == [0]
+    consumed.close()  # the writer gave up: the thread ends rather than waiting forever on a full queue
+    assert not [t for t in threading.enumerate() if t.name == "report-read-ahead"]
