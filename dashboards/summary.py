@@ -34,11 +34,12 @@ from tasks import reports as task_reports
 from villages.models import Region, Village
 from worklogs import reports as worklog_reports
 
-from . import reports
+from . import reports, setup
 from .models import AreaFigures
 
 logger = logging.getLogger(__name__)
 MAINTAINED_LEVELS = {Region.Level.PROVINCE, Region.Level.CITY}
+VERSION = 1  # raise when compute() changes shape: rows of another version are recomputed, not shown
 
 
 def compute(user):
@@ -59,7 +60,9 @@ def compute(user):
         "presence": presence_reports.county_figures(user),
         "alliances": alliance_reports.county_figures(user),
     }
-    return json.loads(json.dumps(figures, cls=DjangoJSONEncoder))
+    if maintained(user) and user.is_county_admin:
+        figures["setup_counts"] = setup.step_counts(user)  # the checklist of a city or province: 10 counts over it
+    return json.loads(json.dumps({**figures, "version": VERSION}, cls=DjangoJSONEncoder))
 
 
 def with_rows(user, figures):
@@ -101,7 +104,8 @@ def maintained(user):
 def maintained_figures(user):
     now = timezone.now()
     row = AreaFigures.objects.filter(region=user.region, role=user.role).first()
-    if row is None or now - row.computed_at > datetime.timedelta(seconds=settings.DASHBOARD_STALE_SECONDS):
+    too_old = row is None or now - row.computed_at > datetime.timedelta(seconds=settings.DASHBOARD_STALE_SECONDS)
+    if too_old or row.figures.get("version") != VERSION:
         row = save(user.region, user.role, compute(user))
         return row.figures, row.computed_at
     if now - row.computed_at > datetime.timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS):

@@ -44,6 +44,6 @@ def county(request):
         "area_label": Region.Level(area_level(user)).label,
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "waiting": waiting.township_counts(user) if user.role == Role.TOWNSHIP else waiting.county_counts(user),
-        "setup": setup.checklist(user),
+        "setup": setup.checklist(user, figures.get("setup_counts")),
     }
     return render(request, "dashboards/county.html", context)
