@@ -25,6 +25,7 @@ from .forms import (
 )
 from .importers import may_import
 from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
+from .paging import EstimatedPaginator
 from .privacy import record_full_view, sees_phones, shown_person
 
 
@@ -171,6 +172,7 @@ def secretary_end(request, pk):
 class AssignmentList(ScopedListView):
     model = Assignment
     filterset_class = AssignmentFilter
+    paginator_class = EstimatedPaginator
 
     def decorate(self, queryset):
         return queryset.select_related("secretary__unit", "village__region__parent", "batch")
