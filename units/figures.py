@@ -238,8 +238,7 @@ def units_overview(user, year, units):
     visible_people = Secretary.objects.for_user(user)
     actions = UnitAction.objects.for_user(user).filter(unit=OuterRef("pk"), date__range=(first, last))
     funds = ProjectFund.objects.for_user(user).filter(unit=OuterRef("pk"), source=FundSource.UNIT, project__year=year)
-    serving = Assignment.objects.filter(status="active", secretary__in=visible_people.values("pk"),
-                                        secretary__unit=OuterRef("pk"))
+    serving = visible_people.filter(unit=OuterRef("pk"), assignments__status="active")  # probed by unit, per row
     found = DispatchUnit.objects.filter(pk__in=[unit.pk for unit in units]).annotate(
         serving=Coalesce(scalar(serving, "COUNT", F("pk"), IntegerField()), 0),
         visits=Coalesce(scalar(actions.filter(kind=ActionKind.VISIT), "COUNT", F("pk"), IntegerField()), 0),
