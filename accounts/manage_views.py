@@ -24,6 +24,7 @@ from .slips import slips_clear, slips_keep, slips_read
 from .views import ScopedListView, show_errors
 
 SLIPS_PER_PAGE = 8  # A4 portrait: two columns of four
+WITHOUT_LOGIN_SHOWN = 1000
 
 
 def require_admin(request, action="change"):
@@ -52,8 +53,10 @@ class UserListView(ScopedListView):
                 .order_by("role", "region__path", "username"))
 
     def get_context_data(self, **kwargs):
+        # Counted up to WITHOUT_LOGIN_SHOWN only: a province has 20,000 people, and the button needs no exact figure.
+        waiting = services.secretaries_without_login(self.request.user).order_by()[:WITHOUT_LOGIN_SHOWN + 1].count()
         return {**super().get_context_data(**kwargs), "managed_roles": services.MANAGED_ROLES,
-                "without_login": services.secretaries_without_login(self.request.user).count()}
+                "without_login": min(waiting, WITHOUT_LOGIN_SHOWN), "without_login_more": waiting > WITHOUT_LOGIN_SHOWN}
 
 
 @login_required

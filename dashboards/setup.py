@@ -26,22 +26,12 @@ class Step:
     hint: str
 
 
-def checklist(user):
-    """[Step, ...] for a county (or city) administrator while any step is left; None once done, or for others."""
+def checklist(user, counts=None):
+    """[Step, ...] for a county (or city) administrator while any step is left; None once done, or for others.
+    `counts`: the steps' counts when the caller has them (a city or province dashboard keeps them with its totals)."""
     if not user.is_county_admin or user.region is None:
         return None
-    counts = _counts(user, {
-        "villages": Village.objects.for_user(user),
-        "needing": Village.objects.for_user(user).filter(needs_secretary=True),
-        "townships": Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP),
-        "units": DispatchUnit.objects.for_user(user),
-        "batches": Batch.objects.for_user(user),
-        "people": Secretary.objects.for_user(user),
-        "with_login": Secretary.objects.for_user(user).filter(user__isnull=False),
-        "serving": Assignment.objects.for_user(user).filter(status="active"),
-        "officials": User.objects.for_user(user).filter(role=Role.TOWNSHIP, is_active=True),
-        "schemes": Scheme.objects.for_user(user),
-    })
+    counts = counts or step_counts(user)
     villages = {"all": counts["villages"], "needing": counts["needing"]}
     people = {"all": counts["people"], "with_login": counts["with_login"]}
     townships, units, batches = counts["townships"], counts["units"], counts["batches"]
@@ -64,6 +54,22 @@ def checklist(user):
              "五看四评三争：维度、渠道和权重。"),
     ]
     return None if all(step.done for step in steps) else steps
+
+
+def step_counts(user):
+    """{step figure: count} over the administrator's region, in one query."""
+    return _counts(user, {
+        "villages": Village.objects.for_user(user),
+        "needing": Village.objects.for_user(user).filter(needs_secretary=True),
+        "townships": Region.objects.for_user(user).filter(level=Region.Level.TOWNSHIP),
+        "units": DispatchUnit.objects.for_user(user),
+        "batches": Batch.objects.for_user(user),
+        "people": Secretary.objects.for_user(user),
+        "with_login": Secretary.objects.for_user(user).filter(user__isnull=False),
+        "serving": Assignment.objects.for_user(user).filter(status="active"),
+        "officials": User.objects.for_user(user).filter(role=Role.TOWNSHIP, is_active=True),
+        "schemes": Scheme.objects.for_user(user),
+    })
 
 
 def _counts(user, querysets):

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import add_service_error
 from accounts.roles import Role
 from secretaries.models import Secretary
+from villages.filters import area_level
+from villages.models import Region
 
 from . import access, photos, reports, services
 from .forms import CheckForm, DrawForm, ResultGridForm, date_range, parse_day
@@ -39,6 +41,16 @@ def week_checks(user, monday):
     )
 
 
+def board_area(request, user):
+    """(asks, county): above a county a week's sample is a city's or a province's (thousands of rows at 20 %), so
+    such a user chooses a county first (asks); county staff and below see their own at once (asks is False)."""
+    if area_level(user) == Region.Level.TOWNSHIP:
+        return False, None
+    value = request.GET.get("county", "")
+    counties = Region.objects.for_user(user).filter(level=Region.Level.COUNTY)
+    return True, counties.filter(pk=value).first() if value.isdigit() else None
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def board(request):
@@ -48,25 +60,41 @@ def board(request):
         return redirect("presence:mine")
     today = timezone.localdate()
     monday, _ = services.week_of(parse_day(request.GET.get("week"), today))
-    checks = list(week_checks(user, monday))
+    asks, county = board_area(request, user)
+    area = {"village__region__path__startswith": county.path} if county else {}
+    checks = [] if asks and county is None else list(week_checks(user, monday).filter(**area))
     grid = ResultGridForm(request.POST or None, checks=checks) if access.supervises(user) else None
+    keep = f"&county={county.pk}" if county else ""
     if request.method == "POST":
         require_supervisor(user)
         if grid.is_valid():
             grid.row_errors = services.checks_record(user=user, entries=grid.entries(), request=request)
             if not grid.row_errors:
                 messages.success(request, f"已保存 {len(grid.entries())} 条抽查结果。")
-                return redirect(f"{request.path}?week={monday:%Y-%m-%d}")
+                return redirect(f"{request.path}?week={monday:%Y-%m-%d}{keep}")
             grid.add_error(None, "有的行未能保存，请按提示修改后重新提交（本次没有保存任何结果）。")
-    drafts = access.notices_for(user).filter(status=Notice.Status.DRAFT).select_related(
-        "secretary", "village__region") if access.supervises(user) else []
     return render(request, "presence/board.html", {
         "grid": grid, "checks": checks, "monday": monday, "sunday": monday + datetime.timedelta(days=6),
         "previous_week": monday - datetime.timedelta(days=7), "next_week": monday + datetime.timedelta(days=7),
-        "draw_form": DrawForm(user=user) if access.supervises(user) else None, "drafts": drafts,
-        "rounds": SpotCheckRound.objects.for_user(user).filter(date__gte=monday).select_related("region", "drawn_by")
-        .annotate(size=Count("checks")),
+        "draw_form": DrawForm(user=user) if access.supervises(user) else None, "keep": keep,
+        "asks": asks, "county": county, "counties": Region.objects.for_user(user).filter(
+            level=Region.Level.COUNTY).select_related("parent").order_by("path") if asks else [],
+        **board_extras(user, monday, county, waiting=asks and county is None),
     })
+
+
+def board_extras(user, monday, county, waiting):
+    """This week's rounds and the notice drafts, of the county chosen (nothing until a city or province user has
+    chosen one)."""
+    if waiting:
+        return {"rounds": [], "drafts": []}
+    rounds = SpotCheckRound.objects.for_user(user).filter(date__gte=monday)
+    drafts = access.notices_for(user).filter(status=Notice.Status.DRAFT) if access.supervises(user) else None
+    if county is not None:
+        rounds = rounds.filter(region__path__startswith=county.path)
+        drafts = drafts.filter(village__region__path__startswith=county.path) if drafts is not None else None
+    return {"rounds": rounds.select_related("region", "drawn_by").annotate(size=Count("checks")),
+            "drafts": drafts.select_related("secretary", "village__region") if drafts is not None else []}
 
 
 @require_POST

@@ -81,6 +81,8 @@ class DispatchUnit(models.Model):
                 violation_error_message="该区域已登记同名的派出单位。",
             ),
         ]
+        # The unit lists' order: a province's first page of 6,000 units is read from the index, not sorted.
+        indexes = [models.Index(fields=["level", "name", "id"], name="unit_level_name")]
 
     def __str__(self):
         return self.name
@@ -302,7 +304,11 @@ class Assignment(models.Model):
                 violation_error_message="结束日期不能早于开始日期。",
             ),
         ]
-        indexes = [models.Index(fields=["status", "end_date"])]
+        indexes = [
+            models.Index(fields=["status", "end_date"]),
+            # The list's default order: a province's newest 50 are read from the index, not sorted from 25,000.
+            models.Index(fields=["-start_date", "-id"], name="assignment_newest_first"),
+        ]
 
     def __str__(self):
         return f"{self.secretary} → {self.village}（{self.get_status_display()}）"

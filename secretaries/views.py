@@ -25,6 +25,7 @@ from .forms import (
 )
 from .importers import may_import
 from .models import Assignment, Batch, DispatchUnit, Secretary, WorkTeam
+from .paging import EstimatedPaginator
 from .privacy import record_full_view, sees_phones, shown_person
 
 
@@ -171,6 +172,7 @@ def secretary_end(request, pk):
 class AssignmentList(ScopedListView):
     model = Assignment
     filterset_class = AssignmentFilter
+    paginator_class = EstimatedPaginator
 
     def decorate(self, queryset):
         return queryset.select_related("secretary__unit", "village__region__parent", "batch")
@@ -216,12 +218,14 @@ class UnitList(UnitMixin, ScopedListView):
 
     def decorate(self, queryset):
         # Count only the secretaries this user may see: a township sees its own share of a unit.
-        visible = Secretary.objects.for_user(self.request.user).values("pk")
-        active = Q(secretaries__assignments__status="active", secretaries__in=visible)
+        # One subquery per count, evaluated for the shown page only (after ORDER BY … LIMIT): joined counts grouped
+        # every unit of a province before the page was cut (300 ms), and made the paginator count a grouped query.
+        people = Secretary.objects.for_user(self.request.user).filter(unit=OuterRef("pk")).order_by().values("unit")
+        serving = people.filter(assignments__status="active")
         return queryset.select_related("region").annotate(
-            secretary_count=Count("secretaries", filter=Q(secretaries__in=visible), distinct=True),
-            active_count=Count("secretaries", filter=active, distinct=True),
-        ).order_by("level", "name")
+            secretary_count=Coalesce(Subquery(people.annotate(n=Count("pk")).values("n")), 0),
+            active_count=Coalesce(Subquery(serving.annotate(n=Count("pk", distinct=True)).values("n")), 0),
+        ).order_by("level", "name", "pk")
 
 
 class UnitDetail(UnitMixin, ScopedDetailView):

@@ -184,17 +184,62 @@ def years_with_data(unit):
     return years
 
 
-def units_overview(user, year, today):
-    """County overview: the units whose people the user sees, with this year's visits, meetings, support and
-    people; flags for 今年未到村 and 未有资金物资支持. One query (correlated subqueries)."""
+def overview_units(user):
+    """The units whose people the user sees, in the overview's order (level, then name)."""
+    visible_people = Secretary.objects.for_user(user)
+    return (DispatchUnit.objects.for_user(user).filter(pk__in=visible_people.values("unit"))
+            .order_by("level", "name", "pk"))
+
+
+def _flag_sets(user, year):
+    """Subqueries of unit ids: visited this year, supported this year (funds planned for this year's projects, or
+    donations). Amounts are never negative, so "a positive one exists" is "the sum is not zero", as each row of the
+    page computes it."""
+    first, last = year_span(year)
+    actions = UnitAction.objects.for_user(user).filter(date__range=(first, last))
+    funded = ProjectFund.objects.for_user(user).filter(source=FundSource.UNIT, project__year=year, planned__gt=0,
+                                                       unit__isnull=False).values("unit")
+    return {
+        "visited": actions.filter(kind=ActionKind.VISIT).values("unit"),
+        "funded": funded,
+        "donated": actions.filter(kind=ActionKind.DONATION, amount__gt=0).values("unit"),
+    }
+
+
+def overview_flag_filter(user, year, flag):
+    """The condition of the overview's filters: 今年未到村 (people serving, no visit) and 未有资金物资支持."""
+    sets = _flag_sets(user, year)
+    if flag == "no_visit":
+        serving = Secretary.objects.for_user(user).filter(assignments__status="active", unit__isnull=False)
+        return Q(pk__in=serving.values("unit")) & ~Q(pk__in=sets["visited"])
+    if flag == "no_support":
+        return ~Q(pk__in=sets["funded"]) & ~Q(pk__in=sets["donated"])
+    return Q()
+
+
+def overview_counts(user, year):
+    """{"total", "no_visit", "no_support"} over every unit of the overview, in one aggregate query that reads the
+    people the user sees once (grouped by unit, with how many serve now)."""
+    sets = _flag_sets(user, year)
+    people = (Secretary.objects.for_user(user).filter(unit__in=DispatchUnit.objects.for_user(user).values("pk"))
+              .values("unit").annotate(serving=Count("assignments", filter=Q(assignments__status="active")))
+              .order_by())
+    return people.aggregate(
+        total=Count("unit"),
+        no_visit=Count("unit", filter=Q(serving__gt=0) & ~Q(unit__in=sets["visited"])),
+        no_support=Count("unit", filter=~Q(unit__in=sets["funded"]) & ~Q(unit__in=sets["donated"])),
+    )
+
+
+def units_overview(user, year, units):
+    """The overview's figures for the given units only (a page of them): people serving, this year's visits,
+    meetings, care, support; each unit gets `no_visit` and `no_support`. One query (correlated subqueries)."""
     first, last = year_span(year)
     visible_people = Secretary.objects.for_user(user)
     actions = UnitAction.objects.for_user(user).filter(unit=OuterRef("pk"), date__range=(first, last))
     funds = ProjectFund.objects.for_user(user).filter(unit=OuterRef("pk"), source=FundSource.UNIT, project__year=year)
-    serving = Assignment.objects.filter(status="active", secretary__in=visible_people.values("pk"),
-                                        secretary__unit=OuterRef("pk"))
-    units = DispatchUnit.objects.for_user(user).filter(pk__in=visible_people.values("unit"))
-    return units.annotate(
+    serving = visible_people.filter(unit=OuterRef("pk"), assignments__status="active")  # probed by unit, per row
+    found = DispatchUnit.objects.filter(pk__in=[unit.pk for unit in units]).annotate(
         serving=Coalesce(scalar(serving, "COUNT", F("pk"), IntegerField()), 0),
         visits=Coalesce(scalar(actions.filter(kind=ActionKind.VISIT), "COUNT", F("pk"), IntegerField()), 0),
         meetings=Coalesce(scalar(actions.filter(kind=ActionKind.MEETING), "COUNT", F("pk"), IntegerField()), 0),
@@ -204,7 +249,17 @@ def units_overview(user, year, today):
         funds_planned=Coalesce(scalar(funds, "SUM", F("planned")), Value(0.0)),
         donated=Coalesce(scalar(actions.filter(kind=ActionKind.DONATION), "SUM", F("amount")), Value(0.0)),
         projects=Coalesce(scalar(funds, "COUNT", F("project"), IntegerField(), distinct=True), 0),
-    ).order_by("level", "name")
+    ).values("pk", *FIGURES)
+    by_unit = {row.pop("pk"): row for row in found}
+    for unit in units:
+        for name, value in by_unit[unit.pk].items():
+            setattr(unit, name, value)
+        unit.no_visit = bool(unit.serving and not unit.visits)
+        unit.no_support = not unit.funds_planned and not unit.donated
+    return units
+
+
+FIGURES = ("serving", "visits", "meetings", "cares", "last_visit", "funds_planned", "donated", "projects")
 
 
 def sum_support(rows):

@@ -4,6 +4,7 @@ then asks units.access whether this user may do this."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,23 +29,42 @@ def _unit_or_404(user, pk):
     return get_object_or_404(DispatchUnit.objects.for_user(user).select_related("region"), pk=pk)
 
 
+class CountedPaginator(Paginator):
+    """A paginator given its count (the overview's one aggregate query has it): no second COUNT over the province."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self):
+        return self.known_count
+
+
+OVERVIEW_PAGE_SIZE = 50
+
+
 @require_GET
 @login_required
 def overview(request):
-    """县派出单位总览: every unit with people here, this year's visits, meetings, support; who has done nothing."""
+    """县派出单位总览: the units with people here, 50 a page, with this year's visits, meetings, support; the counts of
+    those that have done nothing. A province has thousands of units: the figures are computed for the shown page
+    only, the counts in one aggregate query."""
     user, today = request.user, timezone.localdate()
     access.require(access.may_read_units(user), "派出单位总览供组织部门、镇街和县领导查看。")
     year = year_from(request, today.year)
-    units = list(figures.units_overview(user, year, today))
-    for unit in units:
-        unit.no_visit = unit.serving and not unit.visits
-        unit.no_support = not unit.funds_planned and not unit.donated
-    flag = request.GET.get("flag")
-    shown = [u for u in units if (flag != "no_visit" or u.no_visit) and (flag != "no_support" or u.no_support)]
+    flag = request.GET.get("flag") if request.GET.get("flag") in ("no_visit", "no_support") else None
+    counts = figures.overview_counts(user, year)
+    units = figures.overview_units(user).filter(figures.overview_flag_filter(user, year, flag))
+    paginator = CountedPaginator(units, OVERVIEW_PAGE_SIZE, counts[flag] if flag else counts["total"])
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "units/overview.html", {
-        "units": shown, "year": year, "flag": flag, "years": range(today.year, today.year - 5, -1),
-        "no_visit": sum(1 for u in units if u.no_visit), "no_support": sum(1 for u in units if u.no_support),
-        "total": len(units), "is_staff": access.is_staff(user), "may_record": access.may_record_any(user)})
+        "units": figures.units_overview(user, year, list(page.object_list)), "page_obj": page,
+        "paginator": paginator, "query_without_page": query.urlencode(), "year": year, "flag": flag,
+        "years": range(today.year, today.year - 5, -1), **counts,
+        "is_staff": access.is_staff(user), "may_record": access.may_record_any(user)})
 
 
 @require_GET
@@ -172,7 +192,7 @@ def targets(request):
     form = TargetsForm(request.POST or None)
     if form.is_valid():
         data = form.cleaned_data
-        units = list(figures.units_overview(user, data["year"], timezone.localdate()).filter(level=data["level"]))
+        units = list(figures.overview_units(user).filter(level=data["level"]))
         try:
             created, updated, removed = services.targets_set(
                 user=user, request=request, region=county, year=data["year"], units=units, counts=form.counts())

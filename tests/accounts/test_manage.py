@@ -215,3 +215,27 @@ def test_a_clash_of_user_names_with_another_administrator_writes_nothing(world, 
     response = login(world.users.admin).post(reverse("accounts:secretary_logins"), follow=True)
     assert "请稍后再试" in response.content.decode()
     assert Secretary.objects.get(name="李娜").user is None
+
+
+def test_a_city_administrator_filters_by_county_not_by_township(world, login):
+    city_admin = f.user("city_admin", Role.COUNTY_ADMIN, world.city)
+    response = login(city_admin).get(reverse("accounts:user_list"))
+    choices = set(response.context["filter"].form.fields["region"].queryset)
+    assert choices == {world.city, world.county, world.other_county}
+    assert listed(login(city_admin), region=world.county.pk) >= {"admin_jx", "town_a", "leader"}
+    # County staff keep their townships.
+    county = set(login(world.users.admin).get(reverse("accounts:user_list")).context["filter"].form.fields[
+        "region"].queryset)
+    assert county == {world.county, world.town_a, world.town_b}
+
+
+def test_the_bulk_button_counts_those_without_a_login_up_to_a_thousand(world, login, monkeypatch):
+    from accounts import manage_views
+
+    page = login(world.users.admin).get(reverse("accounts:user_list")).content.decode()
+    assert "（1 人待建）" in page  # 李娜 (赵敏 does not serve, 张伟 has a login)
+    f.assign(f.secretary(world.county, world.unit), f.village(world.town_a), world.batch)
+    f.assign(f.secretary(world.county, world.unit), f.village(world.town_b), world.batch)
+    monkeypatch.setattr(manage_views, "WITHOUT_LOGIN_SHOWN", 2)
+    page = login(world.users.admin).get(reverse("accounts:user_list")).content.decode()
+    assert "（2 余人待建）" in page

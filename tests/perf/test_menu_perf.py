@@ -9,21 +9,26 @@ copy it as the test database and keep it (`createdb -T h_scale test_h_scale`, th
 the test seeded itself is flushed at the end, one it found is left as it was (the province user it adds is removed).
 """
 
+import datetime
 import os
 import statistics
 import time
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from accounts.roles import Role
+from dashboards import summary
+from dashboards.models import AreaFigures
 from demo.seed import seed
 from demo.text import table
 from evaluations.models import Period
@@ -93,11 +98,19 @@ def province_client(request, django_db_setup, django_db_blocker):
                 call_command("flush", interactive=False, verbosity=0)
             else:
                 user.delete()
+                AreaFigures.objects.filter(region=root).delete()
 
 
 def pages():
     period = Period.objects.filter(status=Period.Status.PUBLISHED).order_by("-end_date").first()
     extra = [("考评 · 排名", reverse("evaluations:ranking", args=[period.pk]))] if period else []
+    county = Region.objects.filter(level=Region.Level.COUNTY).order_by("path").first()
+    extra += [("单位履责 · 第 60 页", reverse("units:overview") + "?page=60"),
+              ("单位履责 · 未到村", reverse("units:overview") + "?flag=no_visit"),
+              ("派驻记录 · 第 200 页", reverse("secretaries:assignment_list") + "?page=200"),
+              ("派出单位 · 按人数排序", reverse("secretaries:unit_list") + "?ordering=-secretary_count")]
+    if county:
+        extra.append(("在岗督查 · 选定一县", reverse("presence:board") + f"?county={county.pk}"))
     return [(label, reverse(name)) for label, name in MENU] + extra
 
 
@@ -126,10 +139,26 @@ def test_every_menu_page_as_a_province_user(province_client):
     for label, url in pages():
         ms, queries, url = measure(client, url)
         RESULTS.append([label, url, f"{ms:.0f}", queries, "ok" if ms <= TARGET_MS else "OVER"])
-    # The dashboard's totals are cached per region and role: the first view after a minute pays for them.
-    ms, queries, _ = measure(client, reverse("dashboards:county"), before=cache.clear)
-    RESULTS.append(["总览（缓存过期后首次）", reverse("dashboards:county"), f"{ms:.0f}", queries,
+    # A province's dashboard totals are a maintained row: the first view after the minute shows the row and queues
+    # one refresh (the worker recomputes it); the refresh itself is timed apart, as the worker would run it.
+    ms, queries, _ = measure(client, reverse("dashboards:county"), before=lambda: age_figures(root))
+    RESULTS.append(["总览（统计过期后首次，排队后台刷新）", reverse("dashboards:county"), f"{ms:.0f}", queries,
                     "ok" if ms <= TARGET_MS else "OVER"])
+    times = []
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            summary.refresh(root.pk, Role.COUNTY_ADMIN)
+            times.append((time.perf_counter() - started) * 1000)
+    RESULTS.append(["总览 · 后台刷新（工作进程）", "refresh_area_figures", f"{statistics.median(times):.0f}",
+                    len(queries), "—"])
+    DBTaskResult.objects.all().delete()  # the refreshes the views queued: nobody runs them here
+
+
+def age_figures(root):
+    """The minute has passed: the row is older than DASHBOARD_CACHE_SECONDS (and no refresh is queued)."""
+    old = timezone.now() - datetime.timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS + 1)
+    AreaFigures.objects.filter(region=root).update(computed_at=old, refresh_queued_at=None)
 
 
 def print_results():
