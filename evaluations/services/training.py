@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Length
+from django.db.models import CharField, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear, Length
 from django.utils import timezone
 
 from accounts import audit
@@ -293,3 +293,47 @@ def minimum_for(path, rules):
         if region_id in rules:
             return rules[region_id]
     return None
+
+
+def yearly_hours(secretary):
+    """[(year, sessions attended, hours)] of one person, oldest first: one aggregate query."""
+    rows = (TrainingAttendance.objects.filter(secretary=secretary).annotate(year=ExtractYear("session__start_date"))
+            .order_by().values("year")
+            .annotate(sessions=Count("pk", filter=Q(status=STATUS.PRESENT)), total=Sum("hours")).order_by("year"))
+    return [(row["year"], row["sessions"], row["total"]) for row in rows]
+
+
+def person_record(secretary, user, today=None):
+    """A person's training on their archive: each year's hours against the minimum (this year always shown), and
+    every session they were recorded at. Three queries."""
+    this_year = (today or timezone.localdate()).year
+    years = {year: (sessions, total) for year, sessions, total in yearly_hours(secretary)}
+    years.setdefault(this_year, (0, ZERO))
+    rules = {}
+    for region_id, year, hours in TrainingRequirement.objects.filter(
+            year__in=list(years), region__in=secretary.region.ancestor_ids()).values_list("region", "year",
+                                                                                        "min_hours"):
+        rules.setdefault(year, {})[region_id] = hours
+    table = []
+    for year in sorted(years):
+        sessions, total = years[year]
+        minimum = minimum_for(secretary.region.path, rules.get(year, {}))
+        table.append({"year": year, "sessions": sessions, "hours": total, "minimum": minimum,
+                      "below": minimum is not None and total < minimum,
+                      "short": None if minimum is None or total >= minimum else minimum - total})
+    rows = (TrainingAttendance.objects.for_user(user).filter(secretary=secretary).select_related("session")
+            .order_by("-session__start_date", "-pk"))
+    return {"years": table, "rows": rows, "this_year": next(y for y in table if y["year"] == this_year)}
+
+
+def annotate_people(people, year):
+    """Set `training_hours`, `training_minimum` and `training_below` on secretaries that carry `current` or `last`
+    (an assignment with its village's region loaded), as units.figures.people gives them: two queries."""
+    hours = hours_by_person([person.pk for person in people], year)
+    rules = minimum_rules(year) if people else {}
+    for person in people:
+        place = getattr(person, "current", None) or getattr(person, "last", None)
+        person.training_hours = hours.get(person.pk, ZERO)
+        person.training_minimum = minimum_for(place.village.region.path, rules) if place else None
+        person.training_below = person.training_minimum is not None and person.training_hours < person.training_minimum
+    return people
