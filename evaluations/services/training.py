@@ -304,11 +304,16 @@ def yearly_hours(secretary):
 
 
 def person_record(secretary, user, today=None):
-    """A person's training on their archive: each year's hours against the minimum (this year always shown), and
-    every session they were recorded at. Three queries."""
+    """A person's training on their archive: every session they were recorded at, and each year's hours (the sum of
+    those rows, as yearly_hours computes it) against the minimum, this year always shown. Two queries."""
     this_year = (today or timezone.localdate()).year
-    years = {year: (sessions, total) for year, sessions, total in yearly_hours(secretary)}
-    years.setdefault(this_year, (0, ZERO))
+    rows = list(TrainingAttendance.objects.for_user(user).filter(secretary=secretary).select_related("session")
+                .order_by("-session__start_date", "-pk"))
+    years = {this_year: [0, ZERO]}
+    for row in rows:
+        year = years.setdefault(row.session.start_date.year, [0, ZERO])
+        year[0] += row.status == STATUS.PRESENT
+        year[1] += row.hours
     rules = {}
     for region_id, year, hours in TrainingRequirement.objects.filter(
             year__in=list(years), region__in=secretary.region.ancestor_ids()).values_list("region", "year",
@@ -321,8 +326,6 @@ def person_record(secretary, user, today=None):
         table.append({"year": year, "sessions": sessions, "hours": total, "minimum": minimum,
                       "below": minimum is not None and total < minimum,
                       "short": None if minimum is None or total >= minimum else minimum - total})
-    rows = (TrainingAttendance.objects.for_user(user).filter(secretary=secretary).select_related("session")
-            .order_by("-session__start_date", "-pk"))
     return {"years": table, "rows": rows, "this_year": next(y for y in table if y["year"] == this_year)}
 
 

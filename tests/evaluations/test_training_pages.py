@@ -104,3 +104,9 @@ def test_the_unit_page_shows_each_persons_hours_and_flags_those_below(world, hou
 def test_the_unit_contact_sees_their_people_hours(world, hours, login):
     response = login(world.users.contact).get(reverse("units:unit_page", args=[world.unit_b.pk]))
     assert [(p.name, p.training_hours) for p in response.context["people"]] == [("李娜", Decimal("16"))]
+
+
+def test_the_archives_yearly_hours_equal_the_database_aggregate(world, hours, login):
+    response = archive(login(world.users.admin), world.sec_a)
+    shown = [(y["year"], y["sessions"], y["hours"]) for y in response.context["training"]["years"]]
+    assert shown == training.yearly_hours(world.sec_a)
