@@ -110,3 +110,29 @@ def test_the_archives_yearly_hours_equal_the_database_aggregate(world, hours, lo
     response = archive(login(world.users.admin), world.sec_a)
     shown = [(y["year"], y["sessions"], y["hours"]) for y in response.context["training"]["years"]]
     assert shown == training.yearly_hours(world.sec_a)
+
+
+def test_the_demo_records_sessions_attendance_and_the_minimum_once(world):
+    from demo.training import MINIMUM, ensure_demo_training
+    from evaluations.models import TrainingAttendance, TrainingSession
+
+    accounts = [(world.users.admin, ""), (world.users.town_a, "")]
+    world.users.town_a.username = "township"  # the demo's township account
+    world.users.town_a.save(update_fields=["username"])
+    today = datetime.date(YEAR, 12, 1)
+    ensure_demo_training(world.county, accounts, seed=7, today=today, log=lambda line: None)
+    sessions = TrainingSession.objects.all()
+    assert sessions.count() == 7 and sessions.filter(region=world.town_a, level="township").count() == 1
+    # Everyone serving in the county at each county session, 胡集镇's people at its own.
+    assert TrainingAttendance.objects.count() == 6 * 2 + 1
+    assert set(TrainingAttendance.objects.filter(session__region=world.town_a).values_list("secretary", flat=True)) \
+        == {world.sec_a.pk}
+    assert TrainingRequirement.objects.get(region=world.county, year=YEAR).min_hours == MINIMUM
+    rows = list(TrainingAttendance.objects.order_by("session__start_date", "secretary").values_list(
+        "secretary", "status", "hours"))
+    TrainingSession.objects.all().delete()
+    ensure_demo_training(world.county, accounts, seed=7, today=today, log=lambda line: None)
+    assert list(TrainingAttendance.objects.order_by("session__start_date", "secretary").values_list(
+        "secretary", "status", "hours")) == rows  # deterministic for a seed
+    ensure_demo_training(world.county, accounts, seed=7, today=today, log=lambda line: None)
+    assert TrainingSession.objects.count() == 7  # a second run adds nothing
