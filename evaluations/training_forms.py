@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from villages.models import Region
 
@@ -43,8 +44,8 @@ class TrainingSessionForm(forms.ModelForm):
         choices = Region.objects.filter(pk=region.pk) if region is not None else Region.objects.none()
         if region is not None and region.level not in (Region.Level.TOWNSHIP, Region.Level.VILLAGE):
             choices = Region.objects.filter(
-                pk__in=[region.pk], level__in=[Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY]) | \
-                Region.objects.filter(path__startswith=region.path, level=Region.Level.TOWNSHIP)
+                Q(pk=region.pk) | Q(path__startswith=region.path, level__in=[Region.Level.COUNTY,
+                                                                             Region.Level.TOWNSHIP]))
         self.fields["region"].queryset = choices.order_by("path")
         self.fields["region"].empty_label = None
         if region is not None and region.level == Region.Level.TOWNSHIP:

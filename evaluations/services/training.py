@@ -49,7 +49,11 @@ def session_create(*, user, request=None, **fields):
 @transaction.atomic
 def session_update(session, *, user, request=None, **fields):
     """Change a session. Present people credited the full hours follow a change of hours; partial credits above
-    the new hours are lowered to it. Returns the session."""
+    the new hours are lowered to it. Returns the session as saved.
+
+    The row is read again, locked: an edit form has already written its values onto the instance it was given, and
+    the audit compares against what the database held."""
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     before = audit.snapshot(session, SESSION_FIELDS)
     old_hours = session.hours
     for name in SESSION_FIELDS:

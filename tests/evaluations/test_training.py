@@ -406,3 +406,33 @@ def test_a_countys_own_minimum_wins_over_the_citys(world, hours):
     rows = {a.secretary: a.minimum for a in training.hours_table(world.users.admin, YEAR)}
     assert rows[world.sec_a] == Decimal("18")
     assert training.minimum_for(world.village_c.region.path, training.minimum_rules(YEAR)) == Decimal("10")
+
+
+def test_an_edit_through_the_page_is_saved_and_audited_with_the_old_values(world, login):
+    s = session(world, hours="16")
+    training.attendance_save(s, {world.sec_a: ("present", Decimal("16"), "")}, user=world.users.admin)
+    client = login(world.users.admin)
+    url = reverse("evaluations:training_update", args=[s.pk])
+    version = re.search(r'name="_version" value="([^"]*)"', client.get(url).content.decode()).group(1)
+    data = session_form(world, topic="全县驻村第一书记示范培训班（第二期）", hours="8",
+                        start_date=DAY.isoformat(), end_date=(DAY + datetime.timedelta(days=1)).isoformat())
+    response = client.post(url, {**data, "_version": version})
+    assert response.status_code == 302
+    s.refresh_from_db()
+    assert (s.topic, s.hours) == ("全县驻村第一书记示范培训班（第二期）", Decimal("8"))
+    assert TrainingAttendance.objects.get().hours == Decimal("8")
+    log = AuditLog.objects.filter(object_id=str(s.pk), action="update", content_type__model="trainingsession").get()
+    assert log.changes["hours"] == ["16", "8"] and log.changes["topic"][0] == "全县驻村第一书记示范培训班"
+
+
+def test_a_city_admin_may_record_for_a_county_but_a_township_only_for_itself(world):
+    from accounts.roles import Role
+    from evaluations.training_forms import TrainingSessionForm
+
+    from .. import factories as f
+
+    city_admin = f.user("admin_city", Role.COUNTY_ADMIN, world.city)
+    regions = set(TrainingSessionForm(user=city_admin).fields["region"].queryset)
+    assert {world.city, world.county, world.other_county, world.town_a, world.town_c} <= regions
+    assert world.village_a.region not in regions
+    assert list(TrainingSessionForm(user=world.users.town_a).fields["region"].queryset) == [world.town_a]
