@@ -104,7 +104,7 @@ def grid_people(session, user, township=None):
     if township is not None:
         found = found.filter(village__region__path__startswith=township.path)
     people, seen = [], set()
-    for assignment in (found.select_related("secretary__region", "village__region__parent")
+    for assignment in (found.select_related("secretary__region", "secretary__unit", "village__region__parent")
                        .order_by("secretary", "-status", "-start_date")):  # "active" sorts after the ended ones
         if assignment.secretary_id not in seen:
             seen.add(assignment.secretary_id)
