@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from accounts.roles import Role
 from accounts.scoping import PERSONAL_ROLES
 from alliances import reports as alliance_reports
+from evaluations.services import training
 from presence import reports as presence_reports
 from projects import reports as project_reports
 from tasks import reports as task_reports
@@ -28,6 +29,7 @@ def home(request):
         context = waiting.for_secretary(user)
         if context is None:
             return render(request, "dashboards/unlinked.html")
+        context["training"] = training.year_summary(context["secretary"], context["today"].year)
         return render(request, "dashboards/home_secretary.html", context)
     if user.role == Role.UNIT_CONTACT:
         context = waiting.for_unit(user)

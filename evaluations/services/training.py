@@ -344,3 +344,13 @@ def annotate_people(people, year):
         person.training_minimum = minimum_for(place.village.region.path, rules) if place else None
         person.training_below = person.training_minimum is not None and person.training_hours < person.training_minimum
     return people
+
+
+def year_summary(secretary, year):
+    """One person's hours of the year against their minimum (for their home page): two queries."""
+    hours = hours_by_person([secretary.pk], year).get(secretary.pk, ZERO)
+    rules = dict(TrainingRequirement.objects.filter(year=year, region__in=secretary.region.ancestor_ids())
+                 .values_list("region", "min_hours"))
+    minimum = minimum_for(secretary.region.path, rules)
+    return {"year": year, "hours": hours, "minimum": minimum,
+            "short": minimum - hours if minimum is not None and hours < minimum else None}

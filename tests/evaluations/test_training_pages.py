@@ -136,3 +136,10 @@ def test_the_demo_records_sessions_attendance_and_the_minimum_once(world):
         "secretary", "status", "hours")) == rows  # deterministic for a seed
     ensure_demo_training(world.county, accounts, seed=7, today=today, log=lambda line: None)
     assert TrainingSession.objects.count() == 7  # a second run adds nothing
+
+
+def test_a_secretarys_home_shows_this_years_hours_against_the_minimum(world, hours, login):
+    response = login(world.users.secretary).get(reverse("dashboards:home"))
+    assert response.context["training"] == {"year": YEAR, "hours": Decimal("24"), "minimum": Decimal("30"),
+                                            "short": Decimal("6")}
+    assert "还差 6 学时" in response.content.decode()
