@@ -27,6 +27,7 @@ from .services import training
 from .training_forms import AttendanceGridForm, RequirementForm, TrainingSessionForm
 
 FIRST_YEAR, LAST_YEAR = 2015, 2100
+GRID_LIMIT = 300  # people in one attendance grid; more are recorded township by township (or from a sign-in sheet)
 HOURS_HEADERS = ("镇（街道）", "村", "姓名", "派出单位", "驻村身份", "本年学时", "最低要求", "是否达标", "差额")
 
 
@@ -154,8 +155,12 @@ def training_detail(request, pk):
         require_manager(user, session)
     township = township_of(request, user)
     people = training.grid_people(session, user, township) if records(user) else []
+    too_many = len(people) > GRID_LIMIT  # a browser posts three fields a person; Django takes 1,000 at most
+    if too_many:
+        people = []
     existing = {row.secretary_id: row for row in TrainingAttendance.objects.for_user(user).filter(
         session=session, secretary__in=[p.secretary_id for p in people])}
+    own_rows = None if records(user) else list(_own_rows(user, session))
     form = AttendanceGridForm(request.POST if request.method == "POST" else None, session=session, people=people,
                               existing=existing, fill_present=request.GET.get("fill") == "present",
                               disabled=not may_edit)
@@ -171,10 +176,10 @@ def training_detail(request, pk):
                                  else "没有需要保存的变化。")
                 return redirect(_detail_url(session, township))
     return render(request, "evaluations/training_detail.html", {
-        "session": session, "form": form, "may_edit": may_edit, "township": township,
-        "townships": townships_for(user) if len(people) > 0 and user.region.level != Region.Level.TOWNSHIP else [],
-        "own_rows": _own_rows(user, session) if not records(user) else None,
-        "summary": _summary(existing.values()),
+        "session": session, "form": form, "may_edit": may_edit, "township": township, "too_many": too_many,
+        "townships": townships_for(user) if records(user) and user.region.level not in (
+            Region.Level.TOWNSHIP, Region.Level.VILLAGE) else [],
+        "own_rows": own_rows, "summary": _summary(own_rows if own_rows is not None else existing.values()),
     })
 
 

@@ -436,3 +436,24 @@ def test_a_city_admin_may_record_for_a_county_but_a_township_only_for_itself(wor
     assert {world.city, world.county, world.other_county, world.town_a, world.town_c} <= regions
     assert world.village_a.region not in regions
     assert list(TrainingSessionForm(user=world.users.town_a).fields["region"].queryset) == [world.town_a]
+
+
+def test_a_grid_too_large_for_one_form_asks_for_a_township(world, login, monkeypatch):
+    from evaluations import training_views
+
+    monkeypatch.setattr(training_views, "GRID_LIMIT", 1)
+    s = session(world)
+    client = login(world.users.admin)
+    page = client.get(reverse("evaluations:training_detail", args=[s.pk]))
+    assert page.context["form"].people == [] and "请先选择镇（街道）" in page.content.decode()
+    narrowed = client.get(reverse("evaluations:training_detail", args=[s.pk]) + f"?township={world.town_a.pk}")
+    assert [p.secretary for p in narrowed.context["form"].people] == [world.sec_a]
+
+
+def test_a_leader_reads_the_attendance_and_its_summary(world, login):
+    s = session(world, hours="16")
+    training.attendance_save(s, {world.sec_a: ("present", Decimal("16"), ""),
+                                 world.sec_b: ("leave", Decimal("0"), "")}, user=world.users.admin)
+    page = login(world.users.leader).get(reverse("evaluations:training_detail", args=[s.pk]))
+    assert [r.secretary for r in page.context["own_rows"]] == [world.sec_a, world.sec_b]
+    assert page.context["summary"] == {"present": 1, "leave": 1, "absent": 0, "hours": Decimal("16")}
