@@ -11,13 +11,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear, Length
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditLog
 from secretaries.models import Assignment
+from villages.models import Region
 
 from ..models import TrainingAttendance, TrainingRequirement, TrainingSession
 
@@ -26,6 +27,7 @@ HOURS = DecimalField(max_digits=8, decimal_places=1)
 SESSION_FIELDS = ("region", "topic", "level", "organiser", "start_date", "end_date", "hours", "place", "notes")
 STATUS = TrainingAttendance.Status
 NOT_RECORDED = "未登记"
+RULE_LEVELS = (Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY)
 
 
 def year_span(year):
@@ -224,6 +226,8 @@ def requirement_set(*, user, region, year, min_hours, request=None, today=None):
     """每年不少于 N 学时 for the region and year. A year that has ended keeps its rule (its figures were judged
     against it); a later year is a new row, so changing next year's never changes this year's."""
     today = today or timezone.localdate()
+    if region.level not in RULE_LEVELS:
+        raise ValidationError("最低学时由县（市、区）、市或省的组织部门设置。")
     if year < today.year:
         raise ValidationError({"year": f"{year} 年已经结束，该年度的最低学时要求不能再更改。"})
     rule = TrainingRequirement.objects.select_for_update().filter(region=region, year=year).first()
@@ -243,18 +247,22 @@ def requirement_set(*, user, region, year, min_hours, request=None, today=None):
     return rule
 
 
-def minimum_subquery(year, path_ref="village__region__path"):
-    """The minimum that applies to the row's place: the deepest region above it with a rule for the year."""
-    rules = (TrainingRequirement.objects.filter(year=year)
-             .annotate(place=ExpressionWrapper(OuterRef(path_ref), output_field=CharField()))
-             .filter(place__startswith=F("region__path")).order_by(Length("region__path").desc()))
-    return Subquery(rules.values("min_hours")[:1], output_field=HOURS)
+def minimum_subquery(year, village_region="village__region"):
+    """The minimum that applies to a village's people: the county's rule for the year, else the city's, else the
+    province's (rules are set at those levels only: requirement_set). Three index look-ups by (region, year) on the
+    village's ancestors, which the tree 省 → 市 → 县 → 镇 → 村 puts two, three and four levels up."""
+    def rule(levels_up):
+        region = OuterRef(village_region + "__parent" * levels_up)
+        return Subquery(TrainingRequirement.objects.filter(year=year, region=region).order_by()
+                        .values("min_hours")[:1], output_field=HOURS)
+
+    return Coalesce(rule(2), rule(3), rule(4), output_field=HOURS)
 
 
 def hours_subquery(year, secretary_ref="secretary"):
     first, last = year_span(year)
-    rows = (TrainingAttendance.objects.filter(secretary=OuterRef(secretary_ref),
-                                              session__start_date__range=(first, last))
+    sessions = TrainingSession.objects.filter(start_date__range=(first, last)).order_by().values("pk")
+    rows = (TrainingAttendance.objects.filter(secretary=OuterRef(secretary_ref), session__in=sessions)
             .order_by().values("secretary").annotate(total=Sum("hours")).values("total"))
     return Coalesce(Subquery(rows, output_field=HOURS), Value(ZERO), output_field=HOURS)
 
@@ -275,7 +283,7 @@ def hours_table(user, year, township=None):
 
 def below(rows):
     """The rows of hours_table short of their minimum."""
-    return rows.filter(minimum__isnull=False, hours__lt=F("minimum"))
+    return rows.filter(hours__lt=F("minimum"))  # no rule: NULL, never less
 
 
 def hours_by_person(secretary_ids, year):

@@ -406,6 +406,13 @@ def test_a_countys_own_minimum_wins_over_the_citys(world, hours):
     rows = {a.secretary: a.minimum for a in training.hours_table(world.users.admin, YEAR)}
     assert rows[world.sec_a] == Decimal("18")
     assert training.minimum_for(world.village_c.region.path, training.minimum_rules(YEAR)) == Decimal("10")
+    # 梁山县 has no rule of its own: the city's applies, on the page as in Python.
+    assert [a.minimum for a in training.hours_table(world.users.admin_ls, YEAR)] == [Decimal("10")]
+
+
+def test_a_minimum_is_set_by_a_county_or_above_only(world):
+    with pytest.raises(ValidationError, match="最低学时由县"):
+        training.requirement_set(user=world.users.admin, region=world.town_a, year=YEAR, min_hours=Decimal("20"))
 
 
 def test_an_edit_through_the_page_is_saved_and_audited_with_the_old_values(world, login):
