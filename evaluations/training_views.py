@@ -247,14 +247,11 @@ def training_hours(request):
 def training_hours_export(request):
     user, year = request.user, year_of(request)
     township = township_of(request, user)
-    rows = training.hours_table(user, year, township)
-    if request.GET.get("below") == "1":
-        rows = training.below(rows)
-    lines = ([a.village.region.parent.name, a.village.region.name, a.secretary.name, a.secretary.unit.name,
-              a.get_role_display(), a.hours, a.minimum,
-              "" if a.minimum is None else ("达标" if a.hours >= a.minimum else "未达标"),
-              None if a.minimum is None or a.hours >= a.minimum else a.minimum - a.hours]
-             for a in rows.iterator(chunk_size=2000))
+    rows = training.hours_rows(user, year, township, only_below=request.GET.get("below") == "1")
+    lines = ([town, village, name, unit, duty, hours, minimum,
+              "" if minimum is None else ("达标" if hours >= minimum else "未达标"),
+              None if minimum is None or hours >= minimum else minimum - hours]
+             for _pk, _sid, town, village, name, unit, duty, hours, minimum in rows)
     sheet = SheetSpec(f"{year}年培训学时", HOURS_HEADERS, lines, widths={0: 14, 1: 14, 3: 24})
     where = township.name if township else (user.region.name if user.region else "")
     return xlsx_response(f"{where}{year}年培训学时统计.xlsx", [sheet])

@@ -111,7 +111,7 @@ def test_object_pages_run_a_fixed_number_of_queries(world, login, django_assert_
 TRAINING_PAGES = ["evaluations:training_list", "evaluations:training_hours", "evaluations:training_hours_export",
                   "evaluations:training_detail"]
 TRAINING_MAX_QUERIES = {"evaluations:training_list": 9, "evaluations:training_hours": 13,
-                        "evaluations:training_hours_export": 6, "evaluations:training_detail": 14}
+                        "evaluations:training_hours_export": 8, "evaluations:training_detail": 14}
 
 
 def grow_training(w, n):

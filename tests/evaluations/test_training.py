@@ -464,3 +464,38 @@ def test_a_leader_reads_the_attendance_and_its_summary(world, login):
     page = login(world.users.leader).get(reverse("evaluations:training_detail", args=[s.pk]))
     assert [r.secretary for r in page.context["own_rows"]] == [world.sec_a, world.sec_b]
     assert page.context["summary"] == {"present": 1, "leave": 1, "absent": 0, "hours": Decimal("16")}
+
+
+FUZZ = ["", "长" * 20_000, "\x00", "a\x00b 😀 %s %(x)s %% <b>'\"; DROP TABLE --", "9999-12-31", "0001-01-01",
+        "99999999999999999999999999", "-99999999999999999999", "1e309", "NaN", "Infinity"]
+
+
+def test_no_input_to_the_training_pages_gives_a_500(world, login):
+    s = session(world, hours="16")
+    client = login(world.users.admin)
+    client.raise_request_exception = False
+    detail = reverse("evaluations:training_detail", args=[s.pk])
+    for value in FUZZ:
+        for field in session_form(world):
+            response = client.post(reverse("evaluations:training_create"), session_form(world, **{field: value}))
+            assert response.status_code in (200, 302), (field, value[:20], response.status_code)
+        for field in ("status", "hours", "note"):
+            data = {f"status_{world.sec_a.pk}": "present", f"{field}_{world.sec_a.pk}": value, "_rows": value}
+            assert client.post(detail, data).status_code in (200, 302), (field, value[:20])
+        for field in ("year", "min_hours"):
+            data = {"year": YEAR, "min_hours": "40", field: value}
+            assert client.post(reverse("evaluations:training_hours"), data).status_code in (200, 302)
+        for name in ("training_list", "training_hours", "training_hours_export"):
+            for param in ("year", "township", "page", "below"):
+                url = reverse(f"evaluations:{name}")
+                assert client.get(url, {param: value}).status_code == 200, (name, param, value[:20])
+        assert client.get(detail, {"township": value, "fill": value}).status_code == 200
+
+
+def test_the_exports_rows_have_the_pages_figures(world, hours):
+    TrainingRequirement.objects.create(region=world.city, year=YEAR, min_hours=Decimal("10"))
+    for user in (world.users.admin, world.users.admin_ls, world.users.town_b):
+        page = [(a.secretary_id, a.hours, a.minimum) for a in training.hours_table(user, YEAR)]
+        assert [(row[1], row[7], row[8]) for row in training.hours_rows(user, YEAR)] == page
+        assert [row[0] for row in training.hours_rows(user, YEAR, only_below=True)] == [
+            a.pk for a in training.below(training.hours_table(user, YEAR))]
