@@ -118,7 +118,7 @@ class AttendanceImporter(Importer):
                      else idcard.mask(person.secretary.id_number))
             getattr(plan, kind).append([p["row"], person.secretary.name, shown, person.secretary.unit.name,
                                         f"{person.village.region.parent.name} · {person.village.region.name}",
-                                        training._label_values(entry)])
+                                        training.label_values(entry)])
         plan.payload = entries
         plan.problems = sorted(problems.problems, key=lambda problem: (problem.row, problem.column))
         return plan

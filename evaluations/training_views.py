@@ -236,7 +236,8 @@ def training_hours(request):
         "year": year, "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
         "page_obj": page, "paginator": page.paginator, "object_list": page.object_list,
         "query_without_page": query.urlencode(), "township": township, "townships": townships_for(user),
-        "only_below": only_below, "below_count": training.below(training.hours_table(user, year, township)).count(),
+        "only_below": only_below,
+        "below_count": page.paginator.count if only_below else training.below(rows).count(),
         "rule_form": rule_form, "rules": TrainingRequirement.objects.for_user(user).filter(year=year)
         .select_related("region"),
     })

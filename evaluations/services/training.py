@@ -204,15 +204,15 @@ def attendance_save(session, entries, *, user, opened=None, request=None):
                              AuditLog.Action.CREATE if row is None else AuditLog.Action.UPDATE),
                      obj=saved.get(secretary.pk) or row,
                      changes={"session": session.topic, "secretary": secretary.name,
-                              "attendance": [_label_values(before), _label_values(entry)]})
+                              "attendance": [label_values(before), label_values(entry)]})
     return len(changed)
 
 
 def _label(row):
-    return _label_values(row_values(row))
+    return label_values(row_values(row))
 
 
-def _label_values(values):
+def label_values(values):
     if values is None:
         return NOT_RECORDED
     status, hours, note = values
@@ -271,7 +271,7 @@ def hours_subquery(year, secretary_ref="secretary"):
 def hours_table(user, year, township=None):
     """Every serving person the user sees, with their hours of the year and the minimum that applies: one query.
 
-    Rows are active assignments (one per person), annotated `hours`, `minimum` (None: no rule) and `sessions`.
+    Rows are active assignments (one per person), annotated `hours` and `minimum` (None: no rule).
     """
     rows = (Assignment.objects.for_user(user).active()
             .select_related("secretary__unit", "village__region__parent").defer(*UNREAD)
