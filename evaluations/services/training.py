@@ -292,9 +292,12 @@ def hours_rows(user, year, township=None, only_below=False):
     if township is not None:
         rows = rows.filter(village__region__path__startswith=township.path)
     first, last = year_span(year)
-    totals = dict(TrainingAttendance.objects.filter(secretary__in=rows.values("secretary"),
-                                                    session__start_date__range=(first, last))
-                  .order_by().values("secretary").annotate(total=Sum("hours")).values_list("secretary", "total"))
+    sessions = TrainingSession.objects.filter(start_date__range=(first, last)).order_by().values("pk")
+    attended = TrainingAttendance.objects.for_user(user).filter(session__in=sessions)  # a serving person's rows
+    if township is not None:  # are where the person serves: their region is their village
+        attended = attended.filter(secretary__region__path__startswith=township.path)
+    totals = dict(attended.order_by().values("secretary").annotate(total=Sum("hours"))
+                  .values_list("secretary", "total"))
     rules = minimum_rules(year)
     duties = dict(Assignment.Duty.choices)
     for pk, secretary, town, village, path, name, unit, duty in rows.values_list(
