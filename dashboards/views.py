@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
 from accounts.scoping import PERSONAL_ROLES
+from evaluations.services import training
 from villages.filters import area_level
 from villages.models import Region
 
@@ -22,6 +23,7 @@ def home(request):
         context = waiting.for_secretary(user)
         if context is None:
             return render(request, "dashboards/unlinked.html")
+        context["training"] = training.year_summary(context["secretary"], context["today"].year)
         return render(request, "dashboards/home_secretary.html", context)
     if user.role == Role.UNIT_CONTACT:
         context = waiting.for_unit(user)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from alliances.models import Alliance, CoBuild, Need, Resource
-from evaluations.models import Period, Score, SurveyTally
+from evaluations.models import Period, Score, SurveyTally, TrainingAttendance, TrainingSession
 from excel.models import ImportRecord
 from presence.models import Leave, Notice, SpotCheck
 from projects.models import Asset, Project
@@ -51,6 +51,7 @@ from .presence import ensure_demo_presence
 from .projects import ensure_demo_projects
 from .tasks import ensure_demo_tasks
 from .text import table
+from .training import ensure_demo_training
 from .units import ensure_demo_units
 from .users import ensure_demo_users, home_county
 from .worklogs import ensure_demo_worklogs
@@ -83,6 +84,7 @@ COUNTED = [
     ("在岗抽查", SpotCheck), ("请假", Leave), ("在岗通报", Notice),
     ("民情日记", WorkLog), ("办实事记录", ServiceRecord),
     ("第一书记联盟", Alliance), ("联盟需求", Need), ("联盟资源", Resource), ("共建项目", CoBuild),
+    ("培训", TrainingSession), ("培训出勤", TrainingAttendance),
 ]
 
 
@@ -201,6 +203,7 @@ def seed(*, seed=2024, scale="county", if_empty=False, today=None, log=print):
         ensure_demo_worklogs(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_alliances(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_units(county, accounts, seed=seed, today=today, log=log)
+        ensure_demo_training(county, accounts, seed=seed, today=today, log=log)
         ensure_demo_notifications(county, accounts, seed=seed, today=today, log=log)
     after = counts()
     # Statistics for the tables just filled (PostgreSQL), before anyone opens a page: see villages/dbstats.py.

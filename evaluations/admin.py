@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from accounts.admin_site import ReadOnlyAdmin
 
-from .models import Period, Scheme
+from .models import Period, Scheme, TrainingSession
 
 
 @admin.register(Scheme)
@@ -23,3 +23,11 @@ class PeriodAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "kind", "status", "start_date", "end_date", "locked_at", "published_at")
     list_filter = ("kind", "status", "year")
     list_select_related = ("region",)
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(ReadOnlyAdmin):
+    list_display = ("topic", "level", "organiser", "region", "start_date", "end_date", "hours")
+    list_filter = ("level",)
+    list_select_related = ("region",)
+    search_fields = ("topic", "organiser")

@@ -9,5 +9,7 @@ class EvaluationsConfig(AppConfig):
         from excel.registry import register
 
         from .importers import ScoreImporter
+        from .training_import import AttendanceImporter
 
         register(ScoreImporter)
+        register(AttendanceImporter)

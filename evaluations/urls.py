@@ -31,5 +31,6 @@ urlpatterns = [
     path("evaluations/points/<int:pk>/decide/", points_views.point_decide, name="point_decide"),
     path("evaluations/schemes/", include("evaluations.scheme_urls")),
     path("evaluations/appeals/", include("evaluations.appeal_urls")),
+    path("evaluations/training/", include("evaluations.training_urls")),
     path("", include("evaluations.survey_urls")),
 ]

@@ -1,5 +1,6 @@
 """个人实绩档案: one secretary's record over every period — scores, ranks, honours, grades, appeals — and the
-blocks the presence and work-log apps keep on them, on one page that prints on A4.
+blocks the presence and work-log apps keep on them, and their training hours per year against the county's minimum,
+on one page that prints on A4.
 
 The secretary is found through `Secretary.objects.for_user` (another region's is a 404); a period's results
 appear only to those who see them on the results pages (published, or run by the user as county staff).
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from evaluations import evidence
 from evaluations.models import Appeal, DimensionResult, Honour, Participant, Period, ScoreChange
+from evaluations.services import training
 from presence import reports as presence_reports
 from projects import reports as project_reports
 from secretaries.models import Assignment, Secretary
@@ -91,11 +93,21 @@ def totals(people):
     }
 
 
+def training_rows(secretary, user):
+    """The training table of the archive's .docx: (year, sessions, hours, minimum, 情况)."""
+    def number(value):
+        return "—" if value is None else f"{value.normalize():f}"
+
+    return [(str(y["year"]), str(y["sessions"]), number(y["hours"]), number(y["minimum"]),
+             "—" if y["minimum"] is None else (f"未达标（差 {number(y['short'])} 学时）" if y["below"] else "达标"))
+            for y in training.person_record(secretary, user)["years"]]
+
+
 @require_GET
 @login_required
 def archive(request, pk):
     user = request.user
-    secretary = get_object_or_404(Secretary.objects.for_user(user).select_related("unit"), pk=pk)
+    secretary = get_object_or_404(Secretary.objects.for_user(user).select_related("unit", "region"), pk=pk)
     people = list(participations(secretary, user))
     names, dimension_rows = dimension_table(people)
     assignments = (Assignment.objects.for_user(user).filter(secretary=secretary)
@@ -114,4 +126,5 @@ def archive(request, pk):
         "worklogs": worklog_reports.for_secretary(secretary, user),
         "tasks": task_reports.for_secretary(secretary, user),
         "projects": project_reports.for_secretary(secretary, user),
+        "training": training.person_record(secretary, user),
     })

@@ -267,9 +267,9 @@ def annual_document(report, *, region, user):
     return Official(template=template, title=title, paragraphs=body, number=number)
 
 
-def archive_document(secretary, rows, *, region, user):
+def archive_document(secretary, rows, *, region, user, training=()):
     """个人实绩档案: each period's composite, ranks and grade; `rows` as (period, composite, county rank,
-    township rank, grade, honours)."""
+    township rank, grade, honours); `training` as (year, sessions, hours, minimum, 情况)."""
     template = template_for(region, DocumentKind.ARCHIVE)
     values = {"name": secretary.name, "county": region.name}
     title = fill(template.title, **values)
@@ -277,6 +277,8 @@ def archive_document(secretary, rows, *, region, user):
             f"姓名：{secretary.name}；派出单位：{secretary.unit.name}；职务：{secretary.post or '—'}。",
             ("heading", "一、历次考评结果"),
             ("table", ("考评周期", "综合得分", "县排名", "镇排名", "等次", "荣誉"), rows)]
+    if training:
+        body += [("heading", "二、培训学时"), ("table", ("年度", "参训次数", "学时", "最低要求", "情况"), training)]
     if template.closing:
         body.append(fill(template.closing, **values))
     return Official(template=template, title=title, paragraphs=body,

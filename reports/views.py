@@ -208,7 +208,7 @@ def annual_docx(request):
 def archive_docx(request):
     county = _county_staff(request.user)
     pk = request.POST.get("secretary", "")
-    secretary = get_object_or_404(Secretary.objects.for_user(request.user).select_related("unit"),
+    secretary = get_object_or_404(Secretary.objects.for_user(request.user).select_related("unit", "region"),
                                   pk=parse_id(pk) or 0)
     grades = dict(Grade.choices)
     rows = [(p.period.label, yearly_report.rounded(p.composite) if p.composite is not None else "—",
@@ -216,5 +216,6 @@ def archive_docx(request):
              "、".join(h.get_kind_display() for h in p.confirmed_honours) or "—")
             for p in archive.participations(secretary, request.user)]
     with transaction.atomic():
-        official = documents.archive_document(secretary, rows, region=county, user=request.user)
+        official = documents.archive_document(secretary, rows, region=county, user=request.user,
+                                              training=archive.training_rows(secretary, request.user))
     return _docx(official)

@@ -1,5 +1,7 @@
 """Every list, dashboard and admin list runs a fixed number of queries, however many rows there are."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -108,3 +110,47 @@ def test_object_pages_run_a_fixed_number_of_queries(world, login, django_assert_
         large = {url: count(client, url) for url in object_pages(world)}
     assert large == small
     assert max(large.values()) <= MAX_OBJECT_PAGE_QUERIES
+
+
+TRAINING_PAGES = ["evaluations:training_list", "evaluations:training_hours", "evaluations:training_hours_export",
+                  "evaluations:training_detail"]
+TRAINING_MAX_QUERIES = {"evaluations:training_list": 9, "evaluations:training_hours": 13,
+                        "evaluations:training_hours_export": 8, "evaluations:training_detail": 14}
+
+
+def grow_training(w, n):
+    """n more staffed villages in township A, n more county sessions, everyone serving recorded at each."""
+    import datetime
+    from decimal import Decimal
+
+    from evaluations.services import training
+    from secretaries.models import Assignment
+
+    grow(w, n)
+    year = datetime.date.today().year
+    for day in range(n):
+        session = training.session_create(
+            user=w.users.admin, region=w.county, topic=f"专题培训{day}", level="county", organiser="县委组织部",
+            start_date=datetime.date(year, 1, 1 + day), end_date=datetime.date(year, 1, 1 + day), hours=Decimal(8))
+        serving = Assignment.objects.active().filter(village__region__path__startswith=w.county.path)
+        people = [a.secretary for a in serving.select_related("secretary__region")]
+        training.attendance_save(session, {p: ("present", Decimal(8), "") for p in people}, user=w.users.admin)
+    return session
+
+
+@pytest.mark.parametrize("url_name", TRAINING_PAGES)
+@pytest.mark.parametrize("role", ["admin", "town_a"])
+def test_training_pages_run_a_fixed_number_of_queries(world, login, url_name, role, django_assert_max_num_queries):
+    from evaluations.models import TrainingRequirement
+
+    client = login(getattr(world.users, role))
+    TrainingRequirement.objects.create(region=world.county, year=datetime.date.today().year, min_hours=40)
+    session = grow_training(world, 2)
+    url = reverse(url_name, args=[session.pk] if url_name.endswith("detail") else [])
+    count(client, url)
+    small = count(client, url)
+    session = grow_training(world, 6)
+    url = reverse(url_name, args=[session.pk] if url_name.endswith("detail") else [])
+    with django_assert_max_num_queries(TRAINING_MAX_QUERIES[url_name]):
+        large = count(client, url)
+    assert large == small

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import add_service_error
 from accounts.roles import Role
 from accounts.views import show_errors
+from evaluations.services import training
 from excel.writer import xlsx_response
 from reports import unit_report
 from secretaries.models import DispatchUnit
@@ -88,6 +89,7 @@ def unit_page(request, pk):
     for person in people:
         person.figures = per_person.get(person.pk, {})
         person.state_label = figures.STATE_LABELS[person.state]
+    training.annotate_people(people, year)  # 培训学时 of the year against the county's minimum
     targets = figures.actions_against_targets(user, unit, year)
     support = figures.support(user, unit, year)
     years = sorted(figures.years_with_data(unit) | {today.year, year}, reverse=True)

@@ -36,3 +36,4 @@ from .scores import (  # noqa: F401
     new_code,
     normalize_code,
 )
+from .training import TrainingAttendance, TrainingRequirement, TrainingSession  # noqa: F401
