@@ -43,14 +43,19 @@ def _results(request, period):
     return filterset, filterset.qs
 
 
+# The person's name is all the ranking shows of them: their encrypted ID number and phone are neither read nor
+# decrypted (50 of each per page).
+UNSHOWN = ("secretary__id_number", "secretary__id_number_hash", "secretary__phone", "secretary__phone_hash")
+
+
 def _ranked(queryset):
-    return (queryset.select_related("secretary", "township", "village__region", "alliance")
+    return (queryset.select_related("secretary", "township", "village__region", "alliance").defer(*UNSHOWN)
             .prefetch_related("honours")
             .order_by(F("rank_county").asc(nulls_last=True), "secretary__name", "pk"))
 
 
 def distribution(queryset):
-    """How many composites fall in each band: one aggregate query."""
+    """How many composites fall in each band, and how many people there are: one aggregate query."""
     bands = {}
     for low, high, _label in DISTRIBUTION:
         condition = Q(composite__isnull=False)
@@ -59,12 +64,12 @@ def distribution(queryset):
         if high is not None:
             condition &= Q(composite__lt=high)
         bands[f"b{low}"] = Count("pk", filter=condition)
-    counts = queryset.aggregate(**bands, average=Avg("composite"))
+    counts = queryset.aggregate(**bands, average=Avg("composite"), total=Count("pk"))
     biggest = max([counts[f"b{low}"] for low, _h, _l in DISTRIBUTION] + [1])
     return {
         "bands": [{"label": label, "count": counts[f"b{low}"], "width": round(100 * counts[f"b{low}"] / biggest)}
                   for low, _high, label in DISTRIBUTION],
-        "average": counts["average"],
+        "average": counts["average"], "total": counts["total"],
     }
 
 
@@ -72,7 +77,9 @@ def distribution(queryset):
 def ranking(request, pk):
     period = period_or_404(request.user, pk)
     filterset, results = _results(request, period)
+    bands = distribution(results)
     paginator = Paginator(_ranked(results), 50)
+    paginator.count = bands["total"]  # counted with the bands: no COUNT(*) of its own over a province's ranking
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -81,13 +88,14 @@ def ranking(request, pk):
         "channels": period.channel_list(),
         "period": period, "filter": filterset, "page_obj": page, "paginator": paginator,
         "object_list": page.object_list, "query_without_page": query.urlencode(),
-        "distribution": distribution(results), "manages": access.manages(request.user, period),
+        "distribution": bands, "manages": access.manages(request.user, period),
+        # one reverse() for the page, not one per row
+        "result_url": reverse("evaluations:result_detail", args=[0]).removesuffix("0/"),
     })
 
 
-RANKING_HEADERS = ("县排名", "镇排名", "分盟", "盟内排名", "位次进退", "姓名", "派出单位", "镇街", "村", "派驻层级",
-                   "组织考评", "镇街点评", "观摩互评", "党员群众测评", "综合得分", "渠道缺失", "红旗", "星级", "等次",
-                   "荣誉")
+RANKING_HEADERS = ("县排名", "镇排名", "分盟", "盟内排名", "位次进退", "姓名", "派出单位", "镇街", "村", "派驻层级")
+RANKING_TAIL = ("综合得分", "渠道缺失", "红旗", "星级", "等次", "荣誉")
 
 
 def _number(value):
@@ -98,16 +106,18 @@ def _number(value):
 def ranking_export(request, pk):
     period = period_or_404(request.user, pk)
     _filterset, results = _results(request, period)
+    channels = period.channel_list()  # the period's own channels, named as its scheme names them
     rows = (
         [p.rank_county, p.rank_township, p.alliance.name if p.alliance else "", p.rank_alliance, p.change_label,
-         p.secretary.name, p.unit_name, p.township.name,
-         p.village.region.name, p.get_dispatch_level_display(), _number(p.score_org), _number(p.score_township),
-         _number(p.score_peer), _number(p.score_survey), _number(p.composite), "是" if p.channels_missing else "",
+         p.secretary.name, p.unit_name, p.township.name, p.village.region.name, p.get_dispatch_level_display(),
+         *(_number(getattr(p, f"score_{code}", None)) for code, _label in channels),
+         _number(p.composite), "是" if p.channels_missing else "",
          "红旗" if p.flag else "", p.stars or None, p.get_grade_display() + ("（待定）" if p.grade_pending else ""),
          "、".join(h.get_kind_display() for h in p.honours.all())]
         for p in _ranked(results).iterator(chunk_size=2000)
     )
-    sheet = SheetSpec(f"{period.label}排名", RANKING_HEADERS, rows, widths={4: 24, 5: 12, 6: 12})
+    headers = (*RANKING_HEADERS, *(label for _code, label in channels), *RANKING_TAIL)
+    sheet = SheetSpec(f"{period.label}排名", headers, rows, widths={4: 24, 5: 12, 6: 12})
     return xlsx_response(f"{period.region.name}{period.label}考评排名.xlsx", [sheet])
 
 
