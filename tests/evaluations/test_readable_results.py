@@ -62,3 +62,15 @@ def test_the_trend_needs_two_published_periods_of_the_same_kind(world, scheme):
     scoring = open_period(world, scheme, number=2)
     services.save_grid(scoring, "org", {participant(scoring, world.sec_a): five(88)}, user=world.users.admin)
     assert charts.dashboard(world.users.admin)["trend"] is None
+
+
+def test_withdrawing_tells_in_their_messages_only_those_who_opened_the_result(world, scheme, login):
+    from notifications.models import Message
+
+    published_quarter(world, scheme, 1, 70, 90)
+    period = Period.objects.get()
+    assert login(world.users.town_a).get(reverse("evaluations:ranking", args=[period.pk])).status_code == 200
+    services.period_withdraw(period, user=world.users.admin, reason="鸡黍镇分数漏录，更正后重新发布")
+    told = Message.objects.get(recipient=world.users.town_a, title__contains="撤回")  # after "已发布"
+    assert told.title == f"{period}考评结果已撤回" and "鸡黍镇分数漏录" in told.body
+    assert not Message.objects.filter(recipient=world.users.town_b, title__contains="撤回").exists()
