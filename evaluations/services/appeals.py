@@ -37,7 +37,7 @@ ONE_OPEN_APPEAL = "您对本期考评结果已有一件待处理的申诉，请�
 
 # Accepting an appeal recomputes the whole period. A county's few hundred people take a fraction of a second: the
 # decision's own request does it and the page shows the effects at once. A larger period (a city or province
-# running one period: 20,000 people take about two seconds while holding the period's row) is recomputed on the
+# running one period: 20,000 people take seconds, holding the period's row all along) is recomputed on the
 # task worker, after the decision and its audit row have committed; the appeal page shows "重新计算中…" until
 # then. Tests lower the threshold to follow the background path.
 RECOMPUTE_INLINE_MAX = 2000
