@@ -100,6 +100,9 @@ def _detail(request, appeal, *, reject_form=None, accept_form=None):
         "survey": _survey(person, len(names)) if deciding else [],
         "pending": (period.participants.filter(grade_pending=True).select_related("secretary")
                     if manages and appeal.status == Appeal.Status.ACCEPTED else []),
+        # Effects arrive with the recomputation: without any, it may still be running on the task worker.
+        "recompute": (services.recompute_job(appeal)
+                      if appeal.status == Appeal.Status.ACCEPTED and not appeal.effects else None),
     })
 
 
@@ -164,11 +167,26 @@ def appeal_accept(request, pk):
         except ValidationError as error:
             add_service_error(form, error)
         else:
+            if appeal.job is not None:  # a large period: the task worker recomputes it; its page shows how far
+                messages.success(request, "已采纳申诉，分数已修改。本期参评人数较多，正在后台重新计算全期结果。")
+                return redirect(appeal.job)
             messages.success(request, f"已采纳申诉并重新计算：{len(appeal.effects)} 人的结果有变化。")
             if person.period.participants.filter(grade_pending=True).exists():
                 messages.warning(request, "重新计算后有并列者的“优秀”等次待定，请在本页下方决定。")
             return redirect(appeal)
     return _detail(request, appeal, accept_form=form)
+
+
+@require_POST
+@login_required
+def appeal_recompute(request, pk):
+    """Start the recomputation of an accepted appeal again after its background job failed."""
+    appeal = _deciding(request, pk)
+    job = services.recompute_job(appeal)
+    if appeal.status != Appeal.Status.ACCEPTED or job is None or job.state != job.State.FAILED:
+        messages.info(request, "无需重新计算。")
+        return redirect(appeal)
+    return redirect(services.recompute_start(appeal, appeal.participant.period, user=request.user))
 
 
 @require_POST

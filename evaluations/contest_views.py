@@ -9,10 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import add_service_error
-from accounts.views import show_errors
 
 from . import access, services
-from .forms import ScoreGridForm
+from .grid_views import existing_table, grid_page
 from .models import Contest, ContestScore, Participant
 from .views import period_or_404
 
@@ -88,27 +87,9 @@ def contest_grid(request, pk, judge):
     judge = get_object_or_404(contest.judges.all(), pk=judge)
     speakers = list(contest.speakers.select_related("secretary", "village__region").order_by(
         "village__region__path", "pk"))
-    existing = {}
-    for sid, dimension, value in ContestScore.objects.filter(judge=judge).values_list("speaker", "dimension",
-                                                                                       "value"):
-        existing.setdefault(sid, {})[dimension] = value
-    frozen = not period.is_scoring
-    form = ScoreGridForm(request.POST if request.method == "POST" else None, participants=speakers,
-                         dimensions=period.dimensions, existing=existing, disabled=frozen)
-    if request.method == "POST":
-        if frozen:
-            messages.error(request, services.FROZEN if period.is_frozen else services.NOT_SCORING)
-        elif form.is_valid():
-            try:
-                changed = services.contest_scores_save(contest, judge, form.scores, user=user, request=request)
-            except ValidationError as error:
-                show_errors(request, error)
-            else:
-                messages.success(request, f"已保存：{changed} 人的分数有变化。" if changed else "没有需要保存的变化。")
-                return redirect(contest)
-        else:
-            messages.error(request, "分数未保存，请按提示修改。")
-    return render(request, "evaluations/score_grid.html", {
-        "period": period, "form": form, "frozen": frozen, "dimensions": period.dimensions,
-        "channel_label": f"{contest.get_kind_display()}：{contest.name}（评委：{judge.name}）", "contest": contest,
-    })
+    rows = ContestScore.objects.filter(judge=judge).values_list("speaker", "dimension", "value")
+    return grid_page(request, period, speakers, existing=existing_table(rows),
+                     save=lambda scores: services.contest_scores_save(contest, judge, scores, user=user,
+                                                                      request=request),
+                     label=f"{contest.get_kind_display()}：{contest.name}（评委：{judge.name}）",
+                     done_url=contest.get_absolute_url(), context={"contest": contest})

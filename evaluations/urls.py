@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import contest_views, lock_views, points_views, views
+from . import contest_views, grid_views, lock_views, points_views, result_views, views
 
 app_name = "evaluations"
 
@@ -16,13 +16,13 @@ urlpatterns = [
     path("evaluations/<int:pk>/publications/<int:number>/", lock_views.publication_detail,
          name="publication_detail"),
     path("evaluations/<int:pk>/do/<slug:action>/", views.period_action, name="period_action"),
-    path("evaluations/<int:pk>/grid/<slug:channel>/", views.score_grid, name="score_grid"),
-    path("evaluations/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
-    path("evaluations/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
-    path("evaluations/meetings/<int:pk>/rate/<int:rater>/", views.peer_grid, name="peer_grid"),
-    path("evaluations/<int:pk>/ranking/", views.ranking, name="ranking"),
-    path("evaluations/<int:pk>/ranking.xlsx", views.ranking_export, name="ranking_export"),
-    path("evaluations/results/<int:pk>/", views.result_detail, name="result_detail"),
+    path("evaluations/<int:pk>/grid/<slug:channel>/", grid_views.score_grid, name="score_grid"),
+    path("evaluations/<int:pk>/meetings/new/", grid_views.meeting_create, name="meeting_create"),
+    path("evaluations/meetings/<int:pk>/", grid_views.meeting_detail, name="meeting_detail"),
+    path("evaluations/meetings/<int:pk>/rate/<int:rater>/", grid_views.peer_grid, name="peer_grid"),
+    path("evaluations/<int:pk>/ranking/", result_views.ranking, name="ranking"),
+    path("evaluations/<int:pk>/ranking.xlsx", result_views.ranking_export, name="ranking_export"),
+    path("evaluations/results/<int:pk>/", result_views.result_detail, name="result_detail"),
     path("evaluations/<int:pk>/contests/new/", contest_views.contest_create, name="contest_create"),
     path("evaluations/contests/<int:pk>/", contest_views.contest_detail, name="contest_detail"),
     path("evaluations/contests/<int:pk>/judges/<int:judge>/", contest_views.contest_grid, name="contest_grid"),

@@ -11,8 +11,11 @@ from .appeals import (  # noqa: F401
     appeal_deadline,
     appeal_file,
     appeal_grades_decide,
+    appeal_recompute,
     appeal_reject,
     appeal_window_open,
+    recompute_job,
+    recompute_start,
 )
 from .contests import contest_create, contest_results, contest_scores_save  # noqa: F401
 from .honours import _decide_pending, grades_decide, honour_change, honours_confirm  # noqa: F401

@@ -4,13 +4,16 @@ import datetime
 from collections import namedtuple
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
+import jobs
 from accounts import audit
-from accounts.models import AuditLog
+from accounts.models import AuditLog, User
+from jobs.models import Job
 from notifications import events as notify_events
 
 from .. import outcomes, scoring
@@ -31,6 +34,15 @@ APPEAL_REASON_MIN = 10
 APPEAL_CHANNELS = (Channel.ORG, Channel.TOWNSHIP, Channel.PEER)
 SURVEY_NOT_APPEALABLE = "党员群众测评由群众的测评结果计算，不能通过申诉修改。"
 ONE_OPEN_APPEAL = "您对本期考评结果已有一件待处理的申诉，请等待处理结果。"
+
+# Accepting an appeal recomputes the whole period. A county's few hundred people take a fraction of a second: the
+# decision's own request does it and the page shows the effects at once. A larger period (a city or province
+# running one period: 20,000 people take seconds, holding the period's row all along) is recomputed on the
+# task worker, after the decision and its audit row have committed; the appeal page shows "重新计算中…" until
+# then. Tests lower the threshold to follow the background path.
+RECOMPUTE_INLINE_MAX = 2000
+RECOMPUTE_KIND = "appeal_recompute"
+RECOMPUTE_TASK = "evaluations.tasks.appeal_recompute"
 
 # One person's result as the recomputation may change it (the appeal page shows it before and after).
 Result = namedtuple("Result", "name composite rank_county rank_township previous_rank grade grade_pending flag stars")
@@ -112,19 +124,16 @@ def appeal_reject(appeal, *, user, reason, request=None):
 @transaction.atomic
 def appeal_accept(appeal, changes, *, user, note, request=None):
     """Accept an appeal: change the appellant's scores — changes = [(channel, rater or None, dimension, value)] —
-    and recompute the period under its row lock. The honours stay as confirmed; everyone whose composite, rank,
-    flag, stars or grade moved is kept in `appeal.effects`."""
+    and recompute the period under its row lock: here for a period of up to RECOMPUTE_INLINE_MAX people, else as
+    a background job queued in this transaction (`appeal.job`; it starts once the decision has committed). The
+    honours stay as confirmed; everyone whose composite, rank, flag, stars or grade moved is kept in
+    `appeal.effects`."""
     note = (note or "").strip()
     if len(note) < 4:
         raise ValidationError({"note": "请填写修改分数的说明（至少 4 个字）。"})
     period = _lock_published(appeal.participant.period_id)
     appeal = _lock_pending(appeal)
-    before = _results(period)
     written = _appeal_scores(period, appeal, changes, user=user)
-    scoring.compute(period, nominate=False)
-    kept = _keep_tie_decision(period, before)
-    appeal.effects = _effects(before, _results(period))
-    _refresh_following(period)
     _decided(appeal, Appeal.Status.ACCEPTED, user, note)
     names = period.dimensions
     audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=appeal, changes={
@@ -132,11 +141,86 @@ def appeal_accept(appeal, changes, *, user, note, request=None):
         "scores": [f"{_channel_label(c.channel, c.rater)} {names[c.dimension - 1]}："
                    f"{'—' if c.old_value is None else f'{c.old_value:f}'} → {c.new_value:f}" for c in written],
     })
+    appeal.job = None
+    if period.participants.count() > RECOMPUTE_INLINE_MAX:
+        appeal.job = recompute_start(appeal, period, user=user)
+    else:
+        _recompute(period, [appeal], user=user, request=request)
+    return appeal
+
+
+def recompute_key(appeal, period_id=None):
+    return f"{RECOMPUTE_KIND}:{period_id or appeal.participant.period_id}:{appeal.pk}"
+
+
+def recompute_start(appeal, period, *, user):
+    """Queue the recomputation that follows an accepted appeal (again, after a job that failed): one open job per
+    appeal — a second click joins it."""
+    return jobs.start(kind=RECOMPUTE_KIND, user=user, region=period.region, task=RECOMPUTE_TASK,
+                      title=f"重新计算{period.label}考评结果（采纳{appeal.participant.secretary.name}的申诉）",
+                      key=recompute_key(appeal, period.pk), link=appeal.get_absolute_url(), appeal_id=appeal.pk,
+                      user_id=user.pk if user is not None else None)
+
+
+def recompute_job(appeal):
+    """The latest recomputation job of an accepted appeal (None when it was recomputed in its request)."""
+    return Job.objects.filter(kind=RECOMPUTE_KIND, key=recompute_key(appeal)).order_by("-created_at", "-pk").first()
+
+
+@transaction.atomic
+def appeal_recompute(*, appeal_id, user_id=None):
+    """The task worker's half of accepting an appeal (evaluations.tasks names it). Idempotent: the period's audit
+    row of a recomputation lists the appeals it covered, so a retry, or the job of an appeal a previous job has
+    already covered, changes nothing. Appeals accepted while this one waited are covered by the same pass."""
+    appeal = Appeal.objects.select_related("participant__secretary").filter(pk=appeal_id).first()
+    if appeal is None or appeal.status != Appeal.Status.ACCEPTED:
+        raise ValidationError("该申诉不存在或未被采纳，无需重新计算。")
+    period = Period.objects.select_for_update().get(pk=appeal.participant.period_id)
+    if appeal.pk in _covered(period):
+        return "已重新计算（与同期的其他申诉一并完成）。"
+    if not period.is_frozen:
+        return "考评周期已重新开启评分，结果将在下次锁定时计算。"
+    jobs.progress(5, f"正在重新计算{period.label}的 {period.participants.count():,} 人……")
+    effects = _recompute(period, [appeal, *_waiting(period, appeal)], user=User.objects.filter(pk=user_id).first())
+    return f"已重新计算：{len(effects)} 人的结果有变化。"
+
+
+def _covered(period):
+    """The appeals whose recomputation is done: each recomputation's audit row on the period lists them."""
+    rows = AuditLog.objects.filter(content_type=ContentType.objects.get_for_model(Period), object_id=str(period.pk),
+                                   changes__has_key="appeals").values_list("changes", flat=True)
+    return {pk for changes in rows for pk in changes["appeals"]}
+
+
+def _waiting(period, appeal):
+    """Other accepted appeals of the period whose recomputation job is still queued: this pass covers them."""
+    prefix = f"{RECOMPUTE_KIND}:{period.pk}:"
+    keys = Job.objects.filter(key__startswith=prefix, state__in=[Job.State.QUEUED, Job.State.RUNNING]).values_list(
+        "key", flat=True)
+    pks = {int(key.removeprefix(prefix)) for key in keys} - {appeal.pk} - _covered(period)
+    return list(Appeal.objects.filter(pk__in=pks, status=Appeal.Status.ACCEPTED)
+                .select_related("participant__secretary").order_by("pk"))
+
+
+def _recompute(period, appeals, *, user, request=None):
+    """Recompute a published period after `appeals` were accepted (the caller holds its row): each keeps the
+    results that moved; one audit row on the period names them."""
+    before = _results(period)
+    scoring.compute(period, nominate=False)
+    jobs.progress(80, "正在核对等次和位次进退……")
+    kept = _keep_tie_decision(period, before)
+    effects = _effects(before, _results(period))
+    _refresh_following(period)
+    for appeal in appeals:
+        appeal.effects = effects
+        appeal.save(update_fields=["effects"])
+    names = "、".join(a.participant.secretary.name for a in appeals)
     audit.record(user=user, request=request, action=AuditLog.Action.UPDATE, obj=period, changes={
-        "recomputed": f"采纳{appeal.participant.secretary.name}的申诉后重新计算，{len(appeal.effects)} 人的结果有变化",
+        "recomputed": f"采纳{names}的申诉后重新计算，{len(effects)} 人的结果有变化",
+        "appeals": [a.pk for a in appeals],
         **({"grades_kept": "、".join(kept)} if kept else {}),
     })
-    return appeal
+    return effects
 
 
 def _channel_label(channel, rater):

@@ -1,12 +1,13 @@
 """积分制: catalogue items, events recorded with evidence (or from the system's own facts), disputes decided."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditLog
+from excel.pipeline import insert_rows
 from presence.models import Notice
 from secretaries.models import Assignment
 from tasks.models import TaskItem
@@ -126,33 +127,43 @@ def _facts(item, start, end, secretaries):
     return []
 
 
+AUTOMATIC_FIELDS = ("item_id", "secretary_id", "village_id", "date", "points", "evidence", "status", "dispute_reason",
+                    "decision", "source_key", "recorded_by_id", "recorded_at")
+
+
 @transaction.atomic
 def points_from_facts(period, *, user=None):
     """Create the automatic events of the period's people from notices, county tasks and service records
     (each fact once: source_key is unique). Run before every computation of a period with a points channel,
-    and by `manage.py points_from_facts`. Returns the number created."""
+    and by `manage.py points_from_facts`. Returns the number created.
+
+    A province's first computation creates one event per service record — 20,000 and more — so they are written
+    as rows (COPY on PostgreSQL), not model instances."""
     items = (PointItem.objects.filter(active=True, region__in=period.region.ancestor_ids())
              .exclude(source=PointItem.Source.MANUAL))
     people = dict(period.participants.values_list("secretary", "village"))
     if not people:
         return 0
-    created = []
+    secretaries = period.participants.values("secretary")
+    now, recorder = timezone.now(), user.pk if user is not None else None
+    rows = []
     for item in items:
         seen = set(PointEvent.objects.filter(item=item, date__range=(period.start_date, period.end_date))
                    .exclude(source_key=None).values_list("source_key", flat=True))
-        for key, secretary, day, evidence in _facts(item, period.start_date, period.end_date, list(people)):
-            if key not in seen:
-                created.append(PointEvent(item=item, secretary_id=secretary, village_id=people[secretary], date=day,
-                                          points=item.points, evidence=evidence, source_key=key, recorded_by=user))
+        rows += [(item.pk, secretary, people[secretary], day, item.points, evidence, PointEvent.Status.VALID.value,
+                  "", "", key, recorder, now)
+                 for key, secretary, day, evidence in _facts(item, period.start_date, period.end_date, secretaries)
+                 if key not in seen]
     try:
-        with transaction.atomic():
-            PointEvent.objects.bulk_create(created, batch_size=2000)
+        # COPY raises the driver's own errors: make a clash with a parallel computation an IntegrityError
+        with transaction.atomic(), connection.wrap_database_errors:
+            insert_rows(PointEvent, AUTOMATIC_FIELDS, rows)
     except IntegrityError:  # the same facts recorded at the same moment by another computation
         return 0
-    if created:
+    if rows:
         audit.record(user=user, action=AuditLog.Action.UPDATE, obj=period,
-                     changes={"points": f"按系统记录自动登记积分 {len(created)} 条"})
-    return len(created)
+                     changes={"points": f"按系统记录自动登记积分 {len(rows)} 条"})
+    return len(rows)
 
 
 def period_points(period):

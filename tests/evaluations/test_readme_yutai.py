@@ -1,5 +1,6 @@
-"""The worked example of docs/readme/eval.md: a 鱼台-style scheme (村级 60 % / 镇级 30 % / 县级 10 %) set up in the
-browser, the village channel answered by representatives with one-time codes, and the ranking it gives.
+"""The worked example of docs/evaluation.md (README.md points to it): a 鱼台-style scheme (村级 60 % / 镇级 30 % /
+县级 10 %) set up in the browser, the village channel answered by representatives with one-time codes, and the
+ranking it gives.
 
 Keep this test and the README's figures the same: the README says what this test checks.
 """
