@@ -1,7 +1,8 @@
 """A real gunicorn on a real PostgreSQL database, for the fault tests that kill or cut things off.
 
-The database is the test's own (created, migrated and dropped here); gunicorn runs the production settings on
-port 18400 (helper index 4 × 100 + 18000), behind a pretend nginx: the Browser sends what nginx would add.
+The database is the test's own (created, migrated and dropped here), named after DATABASE_URL's database
+(h_ops → h_ops_faults, see own_database), so sessions sharing the server never meet; gunicorn runs the production
+settings on FAULTS_PORT (default 18400), behind a pretend nginx: the Browser sends what nginx would add.
 """
 
 import http.cookies
@@ -18,9 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 18400
+PORT = int(os.environ.get("FAULTS_PORT", "18400"))
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "Fault#Test2026"
+
+
+def own_database(suffix):
+    """A database name of this run's own: DATABASE_URL's database name (h_faults without one) plus `suffix`."""
+    name = urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/")
+    if name.startswith("test_"):  # inside pytest-django the URL may already name the test database
+        name = name.removeprefix("test_")
+    return f"{name or 'h_faults'}_{suffix}"
 
 
 def psql(sql, database="postgres"):
