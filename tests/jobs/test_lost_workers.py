@@ -114,6 +114,7 @@ def test_the_jobs_page_recovers_it_when_read_and_shows_the_next_step(world, logi
     assert "进行中" not in page
 
 
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL progress inside a transaction writes on its own connection
 def test_progress_stamps_the_heartbeat(world):
     job = start(world)
     Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, attempts=1)
