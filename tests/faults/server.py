@@ -97,15 +97,18 @@ def gunicorn(database, tmp, *, setup="", workers=2, env_extra=None):
            "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secrets.token_urlsafe(60),
            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}", "ALLOWED_HOSTS": "127.0.0.1",
            "SECURE_SSL_REDIRECT": "0", "DB_CONN_MAX_AGE": "600", "STATIC_ROOT": str(tmp / "static"),
-           "MEDIA_ROOT": str(tmp / "media"), "LOG_FORMAT": "json", **(env_extra or {})}
+           "MEDIA_ROOT": str(tmp / "media"), "LOG_FORMAT": "json",
+           # Production refuses to start without a shared cache and the personal-data keys (test-only keys here).
+           "REDIS_URL": os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/15"),
+           "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=",
+           "FIELD_HASH_KEY": "dGVzdC1vbmx5LWZpZWxkLWhhc2gta2V5LTMyYnl0ZXM=", **(env_extra or {})}
     psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     psql(f"CREATE DATABASE {database}")
     manage = [sys.executable, "manage.py"]
-    for args in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(manage + args, cwd=ROOT, env=env, check=True, capture_output=True, timeout=900)
-    if setup:
-        subprocess.run(manage + ["shell", "-c", setup], cwd=ROOT, env=env, check=True, capture_output=True,
-                       timeout=900)
+    steps = [["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]] + ([["shell", "-c", setup]] if setup else [])
+    for args in steps:
+        done = subprocess.run(manage + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, f"manage.py {args[0]}: {done.stderr.strip().splitlines()[-1:]}"
     log = open(tmp / "gunicorn.log", "w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi",
