@@ -2,7 +2,8 @@
 进行中 — recover_jobs requeues it (an import is safe to redo: its confirm locks the record and writes all or
 nothing) — and the next worker writes the whole file once; a second kill after that leaves it done.
 
-Real processes on PostgreSQL: db_worker subprocesses on the test database (committed rows, transaction=True)."""
+Real processes on PostgreSQL: db_worker subprocesses on the test database (committed rows, transaction=True).
+Slow: runs when RUN_SERVER_FAULTS=1 (scripts/faults sets it)."""
 
 import datetime
 import os
@@ -34,6 +35,8 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
                        reason="the worker process must share the test database: set DATABASE_URL to PostgreSQL"),
 ]
+slow = pytest.mark.skipif(os.environ.get("RUN_SERVER_FAULTS") != "1",
+                          reason="starts and kills task workers: run by scripts/faults")
 
 
 def worker():
@@ -56,6 +59,7 @@ def wait_for(job, test, seconds=240):
     pytest.fail(f"job {job.pk}: {job.state} {job.progress}% {job.message} {job.error}")
 
 
+@slow
 def test_a_worker_killed_mid_import_job_writes_nothing_then_the_requeued_job_writes_all(world, settings):
     settings.JOB_LOST_AFTER_SECONDS = 1
     born = datetime.date(1970, 1, 1)
