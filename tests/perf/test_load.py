@@ -200,7 +200,8 @@ class Writer:
     def __init__(self, session, days):
         self.session, self.days, self.lock = session, list(days), threading.Lock()
 
-    def save(self, rng):
+    def fill(self, rng):
+        """Open the new-log form for a free day (a page view of its own) and fill it in; None when none is left."""
         with self.lock:
             if not self.days:
                 return None
@@ -209,6 +210,9 @@ class Writer:
         fields = PostForm.of(body)["fields"]
         fields.update(date=day, text=f"负载测试：走访农户{rng.randint(1, 30)}户，了解春耕用工和灌溉情况。",
                       households_visited=str(rng.randint(1, 30)), problems_raised="1", problems_solved="0")
+        return fields
+
+    def save(self, fields):
         return self.session.post("/worklogs/new/", fields)
 
 
@@ -285,10 +289,11 @@ def simulate(session, pages, details, deadline, samples, errors, lock, rng, writ
         started = time.perf_counter()
         try:
             if path == "post:worklog":
-                saved = writer.save(rng) if writer else None
-                if saved is None:  # this secretary has written every day of the week: a page view instead
+                fields = writer.fill(rng) if writer else None
+                if fields is None:  # this secretary has written every day of the week
                     continue
-                status, url, _ = saved
+                started = time.perf_counter()  # the save alone: the POST and its redirect to the new log
+                status, url, _ = writer.save(fields)
                 ok = status == 200 and re.search(r"/worklogs/\d+/$", url) is not None  # the new log's page
                 path = "/worklogs/new/ (POST)"
             else:
