@@ -82,7 +82,8 @@ def error_response(request, exc):
         return errors.permission_denied(request, exc)
     if isinstance(exc, Http404):
         return errors.page_not_found(request, exc)
-    if isinstance(exc, DataError) and "NUL" in str(exc):  # text read outside a form (forms refuse it themselves)
+    if isinstance(exc, DataError) and textinput.request_has_control_characters(request):
+        # Text read outside a form (forms refuse it themselves): PostgreSQL refuses NUL in text and \u0000 in JSON.
         logger.warning("control characters refused by the database: %s", exc)
         return errors.bad_request(request, ValueError(textinput.CONTROL_CHARACTERS))
     if isinstance(exc, (OverflowError, DataError)):  # a number or text the database cannot hold: bad input

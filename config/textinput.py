@@ -22,6 +22,15 @@ def has_control_characters(value):
     return value is not None and bool(CONTROL.search(str(value)))
 
 
+def request_has_control_characters(request):
+    """Whether anything the request sent (query string or form fields) holds a control character."""
+    for data in (request.GET, getattr(request, "POST", {})):
+        for _, values in data.lists():
+            if any(has_control_characters(value) for value in values):
+                return True
+    return False
+
+
 def _refuse_control_characters(self, value):
     if has_control_characters(value):
         raise ValidationError(self.message, code=self.code)
