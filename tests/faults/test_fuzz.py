@@ -244,9 +244,12 @@ def test_no_input_anywhere_gives_a_500(busy_world):
     roles = ("admin", "town_a", "secretary", "leader", "contact")
     for done, role in enumerate(roles):
         fuzzer.share_time(len(roles) - done)
-        user = users[role]  # the admin's fuzz of the account forms may have switched this login off: back as it was
+        # The admin's fuzz of the account forms may have reset this login's password (a stale session hash logs
+        # the crawl out: 0 pages) or switched it off: back as it was, and read afresh.
+        user = users[role]
         type(user).objects.filter(pk=user.pk).update(is_active=True, role=user.role, region_id=user.region_id,
                                                      must_change_password=False)
+        user.refresh_from_db()
         client, pages = fuzzer.crawl(role)
         before = fuzzer.requests
         for path, forms in pages:
