@@ -28,9 +28,11 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	@$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
-	@# The background worker (jobs, notification deliveries) runs beside the server and stops with it.
+	@# The background worker (jobs, notification deliveries) runs beside the server and stops with it; so does the
+	@# minute-by-minute check for jobs whose worker died (recover_jobs).
 	$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py recover_jobs --loop 60 & recover=$$!; \
+	trap 'kill $$worker $$recover 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser test needs Debian's Chromium; install it when missing and we may (root + apt).

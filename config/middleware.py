@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from operations.forms import claim, posted_token, settle
 from operations.storage import StorageUnavailable, discard_writes, forget_writes, track_writes
 
-from . import errors
+from . import errors, textinput
 from .logformat import request_id_var
 
 access_log = logging.getLogger("access")
@@ -82,6 +82,10 @@ def error_response(request, exc):
         return errors.permission_denied(request, exc)
     if isinstance(exc, Http404):
         return errors.page_not_found(request, exc)
+    if isinstance(exc, DataError) and textinput.request_has_control_characters(request):
+        # Text read outside a form (forms refuse it themselves): PostgreSQL refuses NUL in text and \u0000 in JSON.
+        logger.warning("control characters refused by the database: %s", exc)
+        return errors.bad_request(request, ValueError(textinput.CONTROL_CHARACTERS))
     if isinstance(exc, (OverflowError, DataError)):  # a number or text the database cannot hold: bad input
         logger.warning("input out of range: %s", exc, exc_info=exc)
         return errors.bad_request(request, ValueError(errors.OUT_OF_RANGE))

@@ -139,6 +139,8 @@ def import_confirm_job(*, import_id, user_id):
     jobs.progress(1, "正在读取上传的文件……")
     outcome = import_confirm(import_id=import_id, user_id=user_id)
     if not outcome.written:
+        if outcome.message == ALREADY:  # a run whose worker died just after its commit was requeued: done already
+            return "导入已完成（数据已在上一次执行中写入）。"
         raise JobError(refusal_text(outcome))
     return outcome.message
 

@@ -89,7 +89,8 @@ def import_confirm(request, pk):
         # The key makes a double click (or a second person) join the job already queued.
         job = jobs.start(kind="import", user=request.user, region=region, task="excel.services.import_confirm_job",
                          title=f"导入{cls.title}（{rows:,} 行）", key=f"import:{record.pk}",
-                         link=record.get_absolute_url(), import_id=record.pk, user_id=request.user.pk)
+                         link=record.get_absolute_url(), rerun_if_lost=True, import_id=record.pk,
+                         user_id=request.user.pk)
         if job.created_by_id != request.user.pk:  # a colleague's job is theirs to follow; this page shows the end
             messages.info(request, "该导入已由他人确认，正在后台处理，完成后本页显示结果。")
             return redirect(record)

@@ -43,6 +43,11 @@ class Job(models.Model):
     link = models.CharField("结果所在页面", max_length=300, blank=True,
                             help_text="任务结束后前往的本站页面（如导入记录），由发起的代码给出。")
     attempts = models.PositiveSmallIntegerField("已执行次数", default=0)
+    rerun_if_lost = models.BooleanField("中断后自动重新执行", default=False,
+                                        help_text="处理进程中途停止时重新排队（仅用于可安全重做的任务，如导入、报表）。")
+    task_id = models.UUIDField("队列任务编号", null=True, blank=True, help_text="当前一次执行在任务队列中的编号。")
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True,
+                                        help_text="执行中的任务定时写入；长时间没有心跳说明处理进程已停止。")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.CASCADE,
                                    related_name="jobs")
     region = models.ForeignKey("villages.Region", verbose_name="所属区域", on_delete=models.PROTECT, related_name="+")

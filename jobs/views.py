@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from . import services
 from .models import Job, JobFile
 
 LIST_LIMIT = 50
@@ -20,7 +21,13 @@ def job_list(request):
 
 
 def _job(request, pk):
-    return get_object_or_404(Job.objects.mine(request.user).select_related("file").defer("file__data"), pk=pk)
+    """The person's job; one that has lost its worker (no heartbeat for minutes) is failed or requeued first, so
+    its page stops saying 进行中 and offers the next step."""
+    jobs = Job.objects.mine(request.user).select_related("file").defer("file__data")
+    job = get_object_or_404(jobs, pk=pk)
+    if services.recover_if_lost(job):
+        job = get_object_or_404(jobs, pk=pk)
+    return job
 
 
 def _has_file(job):

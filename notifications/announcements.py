@@ -1,6 +1,7 @@
 """通知公告: publish to an audience, read receipts and 回执, and the publisher's list of who has and has not."""
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -12,6 +13,8 @@ from accounts.roles import Role
 
 from .models import Announcement, AnnouncementAttachment, Kind, Receipt
 from .services import notify
+
+NOTIFY_BATCH = 2000  # messages written per transaction by announcement_notify
 
 
 def audience(announcement, unit_ids=()):
@@ -50,12 +53,41 @@ def announcement_publish(*, user, region, title, body, to_all_secretaries=False,
     people = list(audience(announcement, announcement.unit_ids).values_list("pk", flat=True))
     if not people:
         raise ValidationError("所选对象中没有可以接收的账号（第一书记、镇街工作人员或派出单位联络人尚未开通账号）。")
-    Receipt.objects.bulk_create([Receipt(announcement=announcement, user_id=pk) for pk in people])
+    Receipt.objects.bulk_create([Receipt(announcement=announcement, user_id=pk) for pk in people], batch_size=5000)
     audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
                  changes={"标题": title, "接收人数": len(people)})
-    notify(people, kind=Kind.ANNOUNCEMENT, title=title, body=body[:200], url=announcement.get_absolute_url(),
-           dedupe_key=f"announcement:{announcement.pk}")
+    if len(people) <= settings.NOTIFY_INLINE_MAX:
+        announcement_notify(announcement.pk)
+    else:
+        # A province's secretaries (~21,000): the messages go out from the task worker, queued in this transaction
+        # (so they exist exactly when the announcement does). The receipts above already list everyone.
+        import jobs
+
+        jobs.start(kind="announcement", user=user, region=region,
+                   task="notifications.announcements.announcement_notify",
+                   title=f"发送通知公告「{title[:60]}」（{len(people):,} 人）", key=f"announcement:{announcement.pk}",
+                   link=announcement.get_absolute_url(), rerun_if_lost=True, announcement_id=announcement.pk)
+        announcement.queued_for = len(people)
     return announcement
+
+
+def announcement_notify(announcement_id):
+    """The message of an announcement for each of its recipients, in batches of NOTIFY_BATCH, each batch in its own
+    transaction. Safe to run again (a retry, a worker that died): the key `announcement:<id>` lets each person
+    receive it once, so a second run only adds those the first did not reach."""
+    import jobs
+
+    announcement = Announcement.objects.get(pk=announcement_id)
+    people = list(Receipt.objects.filter(announcement=announcement).order_by("user_id")
+                  .values_list("user_id", flat=True))
+    sent = 0
+    for start in range(0, len(people), NOTIFY_BATCH):
+        batch = people[start:start + NOTIFY_BATCH]
+        sent += len(notify(batch, kind=Kind.ANNOUNCEMENT, title=announcement.title, body=announcement.body[:200],
+                           url=announcement.get_absolute_url(), dedupe_key=f"announcement:{announcement.pk}"))
+        done = start + len(batch)
+        jobs.progress(100 * done // len(people), f"已发送 {done:,} / {len(people):,} 人")
+    return f"已向 {len(people):,} 人发送站内消息（本次新发 {sent:,} 条）。"
 
 
 def mark_read(announcement, user):

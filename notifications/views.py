@@ -161,7 +161,9 @@ def announcement_create(request):
             announcements.discard_files(data["files"])
             form.add_error("files", "附件保存失败（存储空间不足或不可写），通知未发布，请稍后重试或联系管理员。")
         else:
-            messages.success(request, f"已发布，{announcement.receipts.count()} 人将收到。")
+            queued = getattr(announcement, "queued_for", 0)
+            messages.success(request, f"已发布，{queued:,} 人将收到；站内消息正在后台发送，几分钟内全部送达。" if queued
+                             else f"已发布，{announcement.receipts.count()} 人将收到。")
             return redirect(announcement)
     return render(request, "notifications/announcement_form.html", {"form": form})
 

@@ -103,7 +103,7 @@ def report_job(request):
         scope = yearly_report.build(year, user=request.user).periods[0].region
     job = jobs.start(kind="yearly_report", user=request.user, region=scope,
                      task="reports.yearly_report.build_workbook", title=f"{scope.name}{year}年度考评报告（Excel）",
-                     key=f"yearly_report:{request.user.pk}:{year}:{region.pk if region else ''}",
+                     key=f"yearly_report:{request.user.pk}:{year}:{region.pk if region else ''}", rerun_if_lost=True,
                      year=year, user_id=request.user.pk, region_id=region.pk if region else None)
     return redirect(job)
 

@@ -291,9 +291,15 @@ PERMISSIONS_POLICY = (
 # db_worker beside runserver, production runs `manage.py db_worker` as its own service (docs/readme/reach.md).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 JOB_RETRIES = int(os.environ.get("JOB_RETRIES", "3"))  # a failed job runs again up to this many times
+# A running job stamps a heartbeat this often; one without a heartbeat for JOB_LOST_AFTER_SECONDS lost its worker
+# (killed, out of memory, machine restarted): manage.py recover_jobs (and the job's page) fail or requeue it.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "15"))
+JOB_LOST_AFTER_SECONDS = float(os.environ.get("JOB_LOST_AFTER_SECONDS", "120"))
 NOTIFY_RETRIES = int(os.environ.get("NOTIFY_RETRIES", "4"))  # external deliveries: attempts after the first
 NOTIFY_BACKOFF_SECONDS = int(os.environ.get("NOTIFY_BACKOFF_SECONDS", "60"))  # 60 s, 120 s, 240 s, 480 s
 NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "5"))  # seconds for a webhook or SMS request
+# An announcement to more people than this is sent by the task worker (its messages in batches), not in the request.
+NOTIFY_INLINE_MAX = int(os.environ.get("NOTIFY_INLINE_MAX", "500"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@dyfs.local")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

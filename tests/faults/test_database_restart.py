@@ -1,9 +1,9 @@
 """The database goes away under a running gunicorn and comes back.
 
 Against real processes: gunicorn (production settings, connections kept open for 10 minutes) on its own PostgreSQL
-database, h_ops_faults. Eight sessions share the PostgreSQL server, so the test never restarts it: it cuts its own
-database off instead — every backend terminated (what a restart does to open connections) and, for the outage,
-new connections refused (ALTER DATABASE … ALLOW_CONNECTIONS false) — then lets it back.
+database (DATABASE_URL's name + _faults). Several sessions share the PostgreSQL server, so the test never restarts
+it: it cuts its own database off instead — every backend terminated (what a restart does to open connections)
+and, for the outage, new connections refused (ALTER DATABASE … ALLOW_CONNECTIONS false) — then lets it back.
 
 Expected: during the outage every page is the Chinese "系统暂时不可用，请稍后再试" (503) and /healthz says 503; once
 the database is back, the very first request of every worker succeeds (CONN_HEALTH_CHECKS) and /healthz says 200.
@@ -19,9 +19,9 @@ import urllib.request
 
 import pytest
 
-from .server import BASE, PASSWORD, Browser, gunicorn, psql
+from .server import BASE, PASSWORD, Browser, gunicorn, own_database, psql
 
-DB = "h_ops_faults"
+DB = own_database("faults")
 
 pytestmark = [
     pytest.mark.faults,

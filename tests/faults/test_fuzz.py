@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from config.errors import OUT_OF_RANGE
 from evaluations import services as evaluation_services
 from presence.models import Leave
 from tasks.models import TaskItem
@@ -35,6 +36,7 @@ BUDGET_S = float(os.environ.get("FUZZ_BUDGET_S", "45"))
 SKIP_ROUTES = ("logout", "delete", "admin", "password")  # destroying the crawl's own footing teaches nothing
 SKIP_PREFIXES = ("/admin/", "/static/", "/media/", "/logout/", "/password/")
 
+CONTROL_REFUSED = "不能包含控制字符"
 NASTY = "a\x00b 😀🇨🇳 %s %(x)s %% <b>'\"; DROP TABLE --"
 VALUES = {
     "empty": "",
@@ -115,6 +117,7 @@ class Fuzzer:
     def __init__(self, users):
         self.users, self.requests, self.failures, self.started = users, 0, [], time.monotonic()
         self.forms_seen, self.timing, self.deadline, self.skipped = set(), {}, self.started + BUDGET_S, 0
+        self.control_refused = 0  # answers naming the control characters as the field's problem
 
     def share_time(self, roles_left):
         """This role's deadline: an equal share of the time that is left."""
@@ -132,6 +135,12 @@ class Fuzzer:
             response = client.post(url, data or {})
         if response.status_code >= 500:
             self.failures.append(f"{response.status_code} {method.upper()} {url} {note}")
+        elif "= nul" in note or "= nasty" in note:
+            body = response.content.decode(errors="replace") if response.status_code in (200, 400) else ""
+            if response.status_code == 400 and OUT_OF_RANGE in body:  # NUL is not "a number too large"
+                self.failures.append(f"400 (out of range) {method.upper()} {url} {note}")
+            if CONTROL_REFUSED in body:
+                self.control_refused += 1
         return response
 
     def crawl(self, role):
@@ -235,6 +244,12 @@ def test_no_input_anywhere_gives_a_500(busy_world):
     roles = ("admin", "town_a", "secretary", "leader", "contact")
     for done, role in enumerate(roles):
         fuzzer.share_time(len(roles) - done)
+        # The admin's fuzz of the account forms may have reset this login's password (a stale session hash logs
+        # the crawl out: 0 pages) or switched it off: back as it was, and read afresh.
+        user = users[role]
+        type(user).objects.filter(pk=user.pk).update(is_active=True, role=user.role, region_id=user.region_id,
+                                                     must_change_password=False)
+        user.refresh_from_db()
         client, pages = fuzzer.crawl(role)
         before = fuzzer.requests
         for path, forms in pages:
@@ -245,7 +260,8 @@ def test_no_input_anywhere_gives_a_500(busy_world):
     seconds = time.monotonic() - fuzzer.started
     print(f"\nfuzz: {fuzzer.requests} requests, {len(fuzzer.forms_seen)} forms, pages per role "
           f"{ {role: pages for role, (pages, _) in counts.items()} }, {seconds:.1f} s, {len(fuzzer.failures)} × 500"
-          f"{f', {fuzzer.skipped} forms left for lack of time (FUZZ_BUDGET_S)' if fuzzer.skipped else ''}")
+          f"{f', {fuzzer.skipped} forms left for lack of time (FUZZ_BUDGET_S)' if fuzzer.skipped else ''}, "
+          f"{fuzzer.control_refused} × NUL refused as a field error")
     assert not fuzzer.failures, "\n".join(fuzzer.failures[:40])
     # The crawl did reach the site (on a loaded machine the time budget may run out before the last roles).
     assert sum(pages >= 5 for pages, _ in counts.values()) >= 3, counts
@@ -273,3 +289,51 @@ def test_a_number_too_large_for_the_database_is_a_chinese_400_not_a_500(world, l
         "name": "县财政局", "level": "county", "kind": "party_gov", "region": "99999999999999999999999999"})
     assert response.status_code in (200, 400)
     assert "超出了允许的范围" in response.content.decode() or "选择一个有效的选项" in response.content.decode()
+
+
+@pytest.mark.parametrize("text", ["走访\x00农户", "走访\x1b[31m农户", "走访\x7f农户", "上午\x0b下午"])
+def test_control_characters_in_a_text_field_are_a_chinese_field_error_and_nothing_is_saved(world, login, text):
+    client = login(world.users.secretary)
+    before = WorkLog.objects.count()
+    page = client.post(reverse("worklogs:log_create"), {"date": timezone.localdate().isoformat(), "text": text,
+                                                        "households_visited": "1", "problems_raised": "0",
+                                                        "problems_solved": "0"})
+    assert page.status_code == 200
+    errors = page.context["form"].errors
+    assert errors["text"] == ["不能包含控制字符（如 NUL 等不可见字符），请删除后再提交。"]
+    assert WorkLog.objects.count() == before
+
+
+def test_tabs_and_line_breaks_are_text_not_control_characters(world, login):
+    client = login(world.users.secretary)
+    response = client.post(reverse("worklogs:log_create"), {
+        "date": timezone.localdate().isoformat(), "text": "上午\t走访农户。\r\n下午\t开会。",
+        "households_visited": "1", "problems_raised": "0", "problems_solved": "0"})
+    assert response.status_code == 302
+    assert WorkLog.objects.get(secretary=world.sec_a, date=timezone.localdate()).text.startswith("上午\t走访农户。")
+
+
+def test_a_nul_in_a_text_filter_is_refused_by_the_filter_not_the_database(world, login):
+    response = login(world.users.admin).get(reverse("worklogs:log_list"), {"q": "王\x00庄"})
+    assert response.status_code == 200  # on PostgreSQL the query never carries the NUL (it was a 400 before)
+
+
+def test_a_nul_read_outside_a_form_is_a_clear_400_on_postgresql(world, login):
+    """A 回执 note is read straight from the request: PostgreSQL cannot store NUL, the answer says so in Chinese."""
+    from django.db import connection
+
+    from notifications.announcements import announcement_publish
+
+    announcement = announcement_publish(user=world.users.admin, region=world.county, title="通知", body="请回执",
+                                        townships=[world.town_a])
+    client = login(world.users.secretary)
+    client.raise_request_exception = False
+    response = client.post(reverse("notifications:announcement_acknowledge", args=[announcement.pk]),
+                           {"note": "已收到\x00"})
+    if connection.vendor == "postgresql":
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "包含控制字符" in body and "超出了允许的范围" not in body
+        assert not announcement.receipts.filter(acknowledged_at__isnull=False).exists()
+    else:  # SQLite stores NUL like any character
+        assert response.status_code == 302

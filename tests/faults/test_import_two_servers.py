@@ -32,7 +32,7 @@ pytestmark = [
                        reason="two server processes must share the test database: set DATABASE_URL to PostgreSQL"),
 ]
 
-PORTS = (18200, 18201)  # helper index 2 × 100 + 18000
+PORTS = (int(os.environ.get("FAULTS_PORT", "18400")) + 10, int(os.environ.get("FAULTS_PORT", "18400")) + 11)
 
 
 def serve(port, media, database):

@@ -2,8 +2,9 @@
 all or nothing: every row of the file with its import record marked done, or no row and the record still waiting
 for confirmation (the request is one transaction, config.middleware). Confirming again then writes it all.
 
-Against real processes: gunicorn on its own PostgreSQL database (h_ops_kill), one worker, killed at several moments
-of the confirm (fractions of how long an undisturbed confirm takes). Slow: runs when RUN_SERVER_FAULTS=1.
+Against real processes: gunicorn on its own PostgreSQL database (DATABASE_URL's name + _kill), one worker, killed
+at several moments of the confirm (fractions of how long an undisturbed confirm takes). Slow: runs when
+RUN_SERVER_FAULTS=1.
 """
 
 import datetime
@@ -17,9 +18,9 @@ import time
 import pytest
 from openpyxl import Workbook
 
-from .server import Browser, gunicorn, psql, workers_of
+from .server import Browser, gunicorn, own_database, psql, workers_of
 
-DB = "h_ops_kill"
+DB = own_database("kill")
 ROWS = int(os.environ.get("KILL_ROWS", "1500"))
 TOWNSHIPS = 10
 ROUNDS = 6  # files; the first is confirmed undisturbed to time it, the rest are killed part-way

@@ -19,3 +19,14 @@ def refuse(**kwargs):
 def flaky(**kwargs):
     CALLS["flaky"] += 1
     raise ConnectionError("数据库连接中断")
+
+
+def slow(*, seconds, job=None):
+    """Works for `seconds`, reporting progress: long enough to be killed in the middle."""
+    import time
+
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        jobs.progress(100 * (time.monotonic() - started) / seconds, "正在处理")
+        time.sleep(0.1)
+    return "慢任务完成。"

@@ -1,6 +1,6 @@
 """A backup restored into an empty database brings back every row and every file: the test compares the row count
-of every table and the checksum of every file. On PostgreSQL the restore goes into a second database, h_ops_restore
-(dropped and created by the test)."""
+of every table and the checksum of every file. On PostgreSQL the restore goes into a second database,
+h_<name>_restore after the test database's name (dropped and created by the test)."""
 
 import json
 import shutil
@@ -17,7 +17,7 @@ from tasks.models import TaskAttachment
 from ..tasks.conftest import make_task
 
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump and the SQLite copy see committed rows only
-RESTORE_DB = "h_ops_restore"
+RESTORE_DB = f"{connection.settings_dict['NAME'].removeprefix('test_')}_restore"  # h_<you>_restore
 
 
 @pytest.fixture

@@ -308,6 +308,16 @@ def report(times, counts, peaks, rss, first, second, size, setup):
 BUDGET = 1.5  # seconds for the 10,000-row import on PostgreSQL, commit included (README)
 
 
+def clear_audit():
+    """Empty the audit table between runs: on PostgreSQL its trigger refuses DELETE (append-only), TRUNCATE is the
+    benchmark's way round it (row triggers do not fire on TRUNCATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE accounts_auditlog")
+    else:
+        AuditLog.objects.all().delete()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_roster_import_with_encrypted_fields_commits_within_the_budget():
     """The import of issue 12 §2: 身份证号 and phones encrypted and hashed on the way in, the upsert keyed by the
@@ -319,7 +329,7 @@ def test_roster_import_with_encrypted_fields_commits_within_the_budget():
     for _ in range(3):
         Assignment.objects.all().delete()
         Secretary.objects.all().delete()
-        AuditLog.objects.all().delete()
+        clear_audit()
         importer = TimedRosterImporter(user)
         started, cpu = time.perf_counter(), time.process_time()
         plan = importer.run(data, "花名册.xlsx", commit=True)

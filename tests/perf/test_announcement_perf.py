@@ -1,0 +1,75 @@
+"""An announcement to every secretary of a province (21,000 people): the publish request before (every message
+written in the request) and after (the messages written by the task worker's job), and the job itself.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_x .venv/bin/pytest tests/perf/test_announcement_perf.py -m perf -s
+    #   ANNOUNCE_PEOPLE=21000
+"""
+
+import os
+import time
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.roles import Role
+from jobs.models import Job
+from notifications.models import Announcement, Message
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db]
+
+PEOPLE = int(os.environ.get("ANNOUNCE_PEOPLE", "21000"))
+
+
+@pytest.fixture(autouse=True)
+def _only_when_selected(request):
+    if "perf" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("benchmark: run with -m perf")
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def publish(client, title):
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("notifications:announcement_create"),
+                               {"title": title, "body": "请各位第一书记于7月5日前报送半年工作总结。",
+                                "to_all_secretaries": "on"})
+    seconds = time.perf_counter() - started
+    assert response.status_code == 302, response.content.decode()[:500]
+    return seconds, len(queries)
+
+
+def test_a_province_wide_announcement_is_published_in_the_request_and_sent_by_the_worker(world, login, run_tasks,
+                                                                                          settings):
+    password = make_password(None)
+    User.objects.bulk_create([User(username=f"perf_sec_{n}", name=f"书记{n}", role=Role.SECRETARY,
+                                   region=world.village_a.region, password=password) for n in range(PEOPLE)],
+                             batch_size=5000)
+    client = login(world.users.admin)
+
+    settings.NOTIFY_INLINE_MAX = 10**9  # before: everything in the request
+    before, before_queries = publish(client, "之前：全部在请求中发送")
+    first = Announcement.objects.get(title="之前：全部在请求中发送")
+    sent_inline = Message.objects.filter(dedupe_key=f"announcement:{first.pk}").count()
+
+    settings.NOTIFY_INLINE_MAX = 500  # after: the default
+    after, after_queries = publish(client, "之后：后台发送")
+    second = Announcement.objects.get(title="之后：后台发送")
+    assert Message.objects.filter(dedupe_key=f"announcement:{second.pk}").count() == 0
+    started = time.perf_counter()
+    run_tasks()
+    job_seconds = time.perf_counter() - started
+    job = Job.objects.get(key=f"announcement:{second.pk}")
+    sent = Message.objects.filter(dedupe_key=f"announcement:{second.pk}").count()
+    assert job.state == Job.State.DONE and sent == sent_inline == second.receipts.count() >= PEOPLE
+    print(f"\nannouncement to {sent:,} people on {connection.vendor} (load average {load()}):")
+    print(f"  before: publish request {before:6.2f} s ({before_queries} queries), messages written in it")
+    print(f"  after:  publish request {after:6.2f} s ({after_queries} queries); the job {job_seconds:.2f} s "
+          f"(messages in batches of 2,000)")
