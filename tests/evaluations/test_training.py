@@ -69,7 +69,7 @@ def test_county_staff_record_a_session_with_its_audit_row(world, login):
     ("hours", "abc", "请填写数字。"),
     ("end_date", (DAY - datetime.timedelta(days=1)).isoformat(), "结束日期不能早于开始日期。"),
     ("start_date", "2025-13-45", "请填写正确的日期"),
-    ("topic", "示范\x00培训", "空字符"),
+    ("topic", "示范\x00培训", "控制字符"),
     ("topic", "", "请填写培训主题。"),
     ("hours", "80", "学时超过了培训天数所能容纳的时长"),
 ])
@@ -238,7 +238,7 @@ def test_the_grid_lists_everyone_serving_in_the_sessions_region_the_user_sees(wo
     (("", "8", ""), "请先选择出勤情况。"),
     (("sleeping", "", ""), "请选择出勤情况。"),
     (("present", "", "x" * 101), "备注最多 100 个字。"),
-    (("present", "", "迟\x00到"), "空字符"),
+    (("present", "", "迟\x00到"), "控制字符"),
 ])
 def test_a_bad_grid_row_saves_nothing_and_says_why(world, login, row, message):
     s = session(world, hours="16")
