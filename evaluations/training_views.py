@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error
+from accounts.params import parse_id
 from accounts.roles import Role
 from excel.writer import SheetSpec, xlsx_response
 from operations.forms import version_checked
@@ -70,10 +71,10 @@ def townships_for(user):
 
 def township_of(request, user):
     """The township asked for in ?township= among the user's own (None for none or a foreign one)."""
-    value = request.GET.get("township", "") or request.POST.get("township", "")
-    if not value.isdigit() or len(value) > 18:
+    value = parse_id(request.GET.get("township", "") or request.POST.get("township", ""))
+    if value is None:
         return None
-    return townships_for(user).filter(pk=int(value)).first()
+    return townships_for(user).filter(pk=value).first()
 
 
 @require_GET
