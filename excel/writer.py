@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import xlsxwriter.workbook
 from django.http import FileResponse
 from django.utils import timezone
-import xlsxwriter.workbook
 from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellStringTuple, Worksheet
