@@ -45,8 +45,7 @@ class EstimatedPaginator(Paginator):
         """A page read with one row more than it shows: when the estimate is short of the rows there are (its
         statistics predate a large import, say), the count grows to what was seen, so the next page is offered
         and every row stays reachable."""
-        self.count  # decides whether the count is an estimate
-        if not self.estimated:
+        if not self.count or not self.estimated:  # the count decides whether it is an estimate
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
