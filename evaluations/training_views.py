@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -180,7 +180,8 @@ def training_detail(request, pk):
         "session": session, "form": form, "may_edit": may_edit, "township": township, "too_many": too_many,
         "townships": townships_for(user) if records(user) and user.region.level not in (
             Region.Level.TOWNSHIP, Region.Level.VILLAGE) else [],
-        "own_rows": own_rows, "summary": _summary(own_rows if own_rows is not None else existing.values()),
+        "own_rows": own_rows, "summary": _summary(own_rows if own_rows is not None else existing.values())
+        if not too_many else _summed(user, session),
     })
 
 
@@ -193,6 +194,16 @@ def _own_rows(user, session):
     """What a secretary, unit contact or leader reads: the rows of the people they see."""
     return (TrainingAttendance.objects.for_user(user).filter(session=session)
             .select_related("secretary__unit").order_by("secretary__name", "pk"))
+
+
+def _summed(user, session):
+    """The summary of a grid too large to show: every row the user sees, counted in the database."""
+    summary = {"present": 0, "leave": 0, "absent": 0, "hours": training.ZERO}
+    for row in (TrainingAttendance.objects.for_user(user).filter(session=session).order_by().values("status")
+                .annotate(count=Count("pk"), hours=Sum("hours"))):
+        summary[row["status"]] = row["count"]
+        summary["hours"] += row["hours"]
+    return summary
 
 
 def _summary(rows):

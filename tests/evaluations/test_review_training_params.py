@@ -43,3 +43,15 @@ def test_a_grid_posted_with_an_odd_row_id_saves_the_rows_it_names(world, login, 
     response = client.post(url, data)
     assert response.status_code == 302
     assert TrainingAttendance.objects.get(session=session).secretary == world.sec_a
+
+
+def test_a_grid_too_large_to_show_still_sums_the_rows_recorded(world, login, session, monkeypatch):
+    from evaluations import training_views
+
+    training.attendance_save(session, {world.sec_a: ("present", Decimal("8"), ""),
+                                       world.sec_b: ("present", Decimal("4"), "")}, user=world.users.admin)
+    monkeypatch.setattr(training_views, "GRID_LIMIT", 1)  # a county of 400 people, a sign-in sheet imported
+    page = login(world.users.admin).get(reverse("evaluations:training_detail", args=[session.pk]))
+    assert page.context["too_many"]
+    assert page.context["summary"] == {"present": 2, "leave": 0, "absent": 0, "hours": Decimal("12")}
+    assert "出勤 2 人" in page.content.decode()
