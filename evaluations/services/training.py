@@ -386,13 +386,16 @@ def _place_in(year, places):
 
 def annotate_people(people, year):
     """Set `training_hours`, `training_minimum` and `training_below` on secretaries that carry `current` or `last`
-    (an assignment with its village's region loaded), as units.figures.people gives them: two queries."""
+    (an assignment with its village's region loaded), as units.figures.people gives them: two queries. With their
+    `history` (every assignment, village region loaded) the minimum is that of where they served during the year."""
     hours = hours_by_person([person.pk for person in people], year)
     rules = minimum_rules(year) if people else {}
     for person in people:
         place = getattr(person, "current", None) or getattr(person, "last", None)
+        history = sorted(getattr(person, "history", []), key=lambda a: (a.start_date, a.pk))
+        path = _place_in(year, [(a.start_date, a.end_date, a.status, a.village.region.path) for a in history])
         person.training_hours = hours.get(person.pk, ZERO)
-        person.training_minimum = minimum_for(place.village.region.path, rules) if place else None
+        person.training_minimum = minimum_for(path or place.village.region.path, rules) if place else None
         person.training_below = person.training_minimum is not None and person.training_hours < person.training_minimum
     return people
 

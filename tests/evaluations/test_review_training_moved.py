@@ -45,3 +45,13 @@ def test_last_years_hours_are_judged_against_the_county_served_in_last_year(worl
     years = {y["year"]: (y["hours"], y["minimum"], y["below"]) for y in response.context["training"]["years"]}
     assert years == {YEAR - 1: (Decimal("16"), Decimal("40"), True), YEAR: (Decimal("0"), Decimal("30"), True)}
     assert (str(YEAR - 1), "1", "16", "40", "未达标（差 24 学时）") in training_rows(moved, world.users.admin)
+
+
+def test_the_unit_page_of_last_year_judges_against_the_county_served_in_last_year(world, login, moved):
+    from accounts.roles import Role
+
+    city_admin = f.user("city_admin", Role.COUNTY_ADMIN, world.city)
+    page = login(city_admin).get(reverse("units:unit_page", args=[world.unit_c.pk]), {"year": YEAR - 1})
+    person = next(p for p in page.context["people"] if p.pk == moved.pk)
+    assert (person.training_hours, person.training_minimum, person.training_below) == (Decimal("16"),
+                                                                                      Decimal("40"), True)
