@@ -178,8 +178,8 @@ def training_detail(request, pk):
                 return redirect(_detail_url(session, township))
     return render(request, "evaluations/training_detail.html", {
         "session": session, "form": form, "may_edit": may_edit, "township": township, "too_many": too_many,
-        "townships": townships_for(user) if records(user) and user.region.level not in (
-            Region.Level.TOWNSHIP, Region.Level.VILLAGE) else [],
+        "townships": townships_for(user).filter(path__startswith=session.region.path) if records(user) and (
+            user.region is None or user.region.level not in (Region.Level.TOWNSHIP, Region.Level.VILLAGE)) else [],
         "own_rows": own_rows, "summary": _summary(own_rows if own_rows is not None else existing.values())
         if not too_many else _summed(user, session),
     })

@@ -55,3 +55,13 @@ def test_a_grid_too_large_to_show_still_sums_the_rows_recorded(world, login, ses
     assert page.context["too_many"]
     assert page.context["summary"] == {"present": 2, "leave": 0, "absent": 0, "hours": Decimal("12")}
     assert "出勤 2 人" in page.content.decode()
+
+
+def test_a_superuser_without_a_region_opens_a_session_and_the_training_pages(world, login, session):
+    from accounts.models import User
+
+    root = User.objects.create_superuser("ops_admin", password="Xy-12345678", role="county_admin")
+    client = login(root)
+    for url in (reverse("evaluations:training_detail", args=[session.pk]), reverse("evaluations:training_list"),
+                reverse("evaluations:training_hours"), reverse("evaluations:training_hours_export")):
+        assert client.get(url).status_code == 200, url
