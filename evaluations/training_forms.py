@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from accounts.params import parse_id
 from villages.models import Region
 
 from .models import TrainingAttendance, TrainingRequirement, TrainingSession
@@ -118,8 +119,8 @@ class AttendanceGridForm(forms.Form):
         posted = {}
         for part in self.data.get("_rows", "")[:200_000].split(","):
             sid, _, digest = part.partition(":")
-            if sid.isdigit() and digest:
-                posted[int(sid)] = digest[:10]
+            if parse_id(sid) is not None and digest:
+                posted[parse_id(sid)] = digest[:10]
         return posted
 
     def rows_version(self):

@@ -145,7 +145,8 @@ class AttendanceImporter(Importer):
             except InvalidOperation:
                 add(n, "hours", f"“{text}”不是学时数。")
                 return out
-            if not hours.is_finite() or hours != hours.quantize(Decimal("0.1")) or abs(hours) > 1000:
+            # The size first: quantizing 1e30 to tenths needs more digits than the context has (InvalidOperation).
+            if not hours.is_finite() or abs(hours) > 1000 or hours != hours.quantize(Decimal("0.1")):
                 add(n, "hours", f"“{text}”不是有效的学时（最多一位小数）。")
                 return out
         note = cell.normalize_text(v.get("note"))

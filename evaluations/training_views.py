@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error
+from accounts.params import parse_id
 from accounts.roles import Role
 from excel.writer import SheetSpec, xlsx_response
 from operations.forms import version_checked
@@ -70,10 +71,10 @@ def townships_for(user):
 
 def township_of(request, user):
     """The township asked for in ?township= among the user's own (None for none or a foreign one)."""
-    value = request.GET.get("township", "") or request.POST.get("township", "")
-    if not value.isdigit() or len(value) > 18:
+    value = parse_id(request.GET.get("township", "") or request.POST.get("township", ""))
+    if value is None:
         return None
-    return townships_for(user).filter(pk=int(value)).first()
+    return townships_for(user).filter(pk=value).first()
 
 
 @require_GET
@@ -177,9 +178,10 @@ def training_detail(request, pk):
                 return redirect(_detail_url(session, township))
     return render(request, "evaluations/training_detail.html", {
         "session": session, "form": form, "may_edit": may_edit, "township": township, "too_many": too_many,
-        "townships": townships_for(user) if records(user) and user.region.level not in (
-            Region.Level.TOWNSHIP, Region.Level.VILLAGE) else [],
-        "own_rows": own_rows, "summary": _summary(own_rows if own_rows is not None else existing.values()),
+        "townships": townships_for(user).filter(path__startswith=session.region.path) if records(user) and (
+            user.region is None or user.region.level not in (Region.Level.TOWNSHIP, Region.Level.VILLAGE)) else [],
+        "own_rows": own_rows, "summary": _summary(own_rows if own_rows is not None else existing.values())
+        if not too_many else _summed(user, session),
     })
 
 
@@ -192,6 +194,16 @@ def _own_rows(user, session):
     """What a secretary, unit contact or leader reads: the rows of the people they see."""
     return (TrainingAttendance.objects.for_user(user).filter(session=session)
             .select_related("secretary__unit").order_by("secretary__name", "pk"))
+
+
+def _summed(user, session):
+    """The summary of a grid too large to show: every row the user sees, counted in the database."""
+    summary = {"present": 0, "leave": 0, "absent": 0, "hours": training.ZERO}
+    for row in (TrainingAttendance.objects.for_user(user).filter(session=session).order_by().values("status")
+                .annotate(count=Count("pk"), hours=Sum("hours"))):
+        summary[row["status"]] = row["count"]
+        summary["hours"] += row["hours"]
+    return summary
 
 
 def _summary(rows):

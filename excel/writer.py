@@ -45,6 +45,9 @@ PLAIN_STRINGS_KEPT = 2_000  # distinct strings a sheet remembers as plain (the r
 # A str cell starting with one of these needs a look before it is written: a formula trigger, or "<" (see
 # _write_text). Every other string goes straight to write_string.
 SPECIAL_STARTS = frozenset(FORMULA_TRIGGERS) | {"<"}
+# A str longer than this may pass the 32,767 UTF-16 units a cell holds (an emoji counts two): XlsxWriter cuts it to
+# what Excel reads, so it goes the usual way.
+LONG_STRING = 32_767 // 2
 
 # constant_memory: one row in memory at a time, strings inline. (It needs in_memory off, the default: the sheets
 # are assembled from temporary files, then zipped into `target`, a path or a binary file object alike.) A NaN or an
@@ -118,7 +121,7 @@ class StreamingWorksheet(Worksheet):
                     continue
                 fragment = strings.get(value)
                 if fragment is None:
-                    if value[0] in SPECIAL_STARTS or NEEDS_XLSXWRITER.search(value):
+                    if value[0] in SPECIAL_STARTS or len(value) > LONG_STRING or NEEDS_XLSXWRITER.search(value):
                         return False
                     if len(strings) > PLAIN_STRINGS_KEPT:
                         strings.clear()

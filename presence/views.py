@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error
+from accounts.params import parse_id
 from accounts.roles import Role
 from secretaries.models import Secretary
 from villages.filters import area_level
@@ -46,9 +47,9 @@ def board_area(request, user):
     such a user chooses a county first (asks); county staff and below see their own at once (asks is False)."""
     if area_level(user) == Region.Level.TOWNSHIP:
         return False, None
-    value = request.GET.get("county", "")
+    value = parse_id(request.GET.get("county", ""))
     counties = Region.objects.for_user(user).filter(level=Region.Level.COUNTY)
-    return True, counties.filter(pk=value).first() if value.isdigit() else None
+    return True, counties.filter(pk=value).first() if value is not None else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,7 @@ last digit."""
 
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
@@ -32,3 +32,27 @@ class EstimatedPaginator(Paginator):
             return found if found <= EXACT_UP_TO else self.object_list.count()
         self.estimated = True
         return max(planned_rows(self.object_list), EXACT_UP_TO + 1)
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.estimated or int(number) < 1:
+                raise
+            return int(number)  # past an estimate that may be short: page() finds whether it has rows
+
+    def page(self, number):
+        """A page read with one row more than it shows: when the estimate is short of the rows there are (its
+        statistics predate a large import, say), the count grows to what was seen, so the next page is offered
+        and every row stays reachable."""
+        if not self.count or not self.estimated:  # the count decides whether it is an estimate
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not rows and number > self.num_pages:
+            raise EmptyPage("该页没有结果")
+        if bottom + len(rows) > self.count:
+            self.count = bottom + len(rows)
+            self.__dict__.pop("num_pages", None)
+        return self._get_page(rows[:self.per_page], number, self)

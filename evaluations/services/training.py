@@ -344,7 +344,10 @@ def yearly_hours(secretary):
 
 def person_record(secretary, user, today=None):
     """A person's training on their archive: every session they were recorded at, and each year's hours (the sum of
-    those rows, as yearly_hours computes it) against the minimum, this year always shown. Two queries."""
+    those rows, as yearly_hours computes it) against the minimum, this year always shown. Three queries.
+
+    A year is judged against the rule of where the person served that year (someone who moved counties met the
+    old county's minimum there), their current place for a year they served nowhere."""
     this_year = (today or timezone.localdate()).year
     rows = list(TrainingAttendance.objects.for_user(user).filter(secretary=secretary).select_related("session")
                 .order_by("-session__start_date", "-pk"))
@@ -353,30 +356,46 @@ def person_record(secretary, user, today=None):
         year = years.setdefault(row.session.start_date.year, [0, ZERO])
         year[0] += row.status == STATUS.PRESENT
         year[1] += row.hours
+    places = list(Assignment.objects.filter(secretary=secretary).order_by("start_date", "pk")
+                  .values_list("start_date", "end_date", "status", "village__region__path"))
+    paths = {year: _place_in(year, places) or secretary.region.path for year in years}
+    ancestors = {int(part) for path in paths.values() for part in path.strip("/").split("/") if part}
     rules = {}
     for region_id, year, hours in TrainingRequirement.objects.filter(
-            year__in=list(years), region__in=secretary.region.ancestor_ids()).values_list("region", "year",
-                                                                                        "min_hours"):
+            year__in=list(years), region__in=ancestors).values_list("region", "year", "min_hours"):
         rules.setdefault(year, {})[region_id] = hours
     table = []
     for year in sorted(years):
         sessions, total = years[year]
-        minimum = minimum_for(secretary.region.path, rules.get(year, {}))
+        minimum = minimum_for(paths[year], rules.get(year, {}))
         table.append({"year": year, "sessions": sessions, "hours": total, "minimum": minimum,
                       "below": minimum is not None and total < minimum,
                       "short": None if minimum is None or total >= minimum else minimum - total})
     return {"years": table, "rows": rows, "this_year": next(y for y in table if y["year"] == this_year)}
 
 
+def _place_in(year, places):
+    """The region path of the last assignment served during the year (places: start, end, status, path, by start)."""
+    first, last = year_span(year)
+    found = None
+    for start, end, status, path in places:
+        if start <= last and (status == Assignment.Status.ACTIVE or end is None or end >= first):
+            found = path
+    return found
+
+
 def annotate_people(people, year):
     """Set `training_hours`, `training_minimum` and `training_below` on secretaries that carry `current` or `last`
-    (an assignment with its village's region loaded), as units.figures.people gives them: two queries."""
+    (an assignment with its village's region loaded), as units.figures.people gives them: two queries. With their
+    `history` (every assignment, village region loaded) the minimum is that of where they served during the year."""
     hours = hours_by_person([person.pk for person in people], year)
     rules = minimum_rules(year) if people else {}
     for person in people:
         place = getattr(person, "current", None) or getattr(person, "last", None)
+        history = sorted(getattr(person, "history", []), key=lambda a: (a.start_date, a.pk))
+        path = _place_in(year, [(a.start_date, a.end_date, a.status, a.village.region.path) for a in history])
         person.training_hours = hours.get(person.pk, ZERO)
-        person.training_minimum = minimum_for(place.village.region.path, rules) if place else None
+        person.training_minimum = minimum_for(path or place.village.region.path, rules) if place else None
         person.training_below = person.training_minimum is not None and person.training_hours < person.training_minimum
     return people
 
