@@ -227,9 +227,11 @@ class RegionImporter(Importer):
             add("year", "填写了年度数据，请同时填写年度。")
             return None
         try:
-            year = int(Decimal(given["year"]))
-            if not 2000 <= year <= 2100 or Decimal(given["year"]) != year:
+            # Checked as a Decimal first: int() of Infinity, NaN or 1e999999999 would raise or build a huge number.
+            number = Decimal(given["year"])
+            if not number.is_finite() or not 2000 <= number <= 2100 or number != number.to_integral_value():
                 raise InvalidOperation
+            year = int(number)
         except InvalidOperation:
             add("year", "年度应为 2000 到 2100 之间的整数，如 2024。")
             return None

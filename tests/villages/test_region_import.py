@@ -150,3 +150,12 @@ def test_a_code_used_in_another_county_is_refused_without_naming_that_village(wo
     world.village_c.region.save()
     plan = run(world.users.admin, ["羊山镇,,孙楼村,370832001201"], header=SHORT)
     assert [p.reason for p in plan.problems] == ["代码 370832001201 已被其他区域使用。"]
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-inf", "NaN", "sNaN", "1e999999999", "2024.5", "1e3"])
+def test_a_year_that_is_not_a_year_is_a_row_problem_not_a_crash(world, value):
+    # int() of an infinite Decimal raises OverflowError, of a NaN ValueError, and of 1e999999999 builds a
+    # billion-digit number: each is refused before any conversion.
+    plan = run(world.users.admin, [f"羊山镇,,吴庄村,,,,,,{value},1,1,,1"])
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "年度")]
+    assert "2000 到 2100" in plan.problems[0].reason and not plan.written
