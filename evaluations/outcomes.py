@@ -21,7 +21,7 @@ from django.db import connection
 
 from presence.reports import noticed
 
-from .models import DimensionResult, Grade, Honour, Participant, Period
+from .models import Grade, Honour, Participant, Period
 
 ROUNDED = 8  # the precision ranks compare at (scoring.PRECISION)
 TOLERANCE = Decimal("0.000000005")
@@ -90,7 +90,7 @@ def _grades(period, cursor, ranked):
 
 def _sources(period):
     """(kind, SELECT id, basis …, how many) for each honour the period's rules nominate."""
-    participant, dimension = Participant._meta.db_table, DimensionResult._meta.db_table
+    participant = Participant._meta.db_table
     count = int(period.outcome("honour_count"))
     excluded = excluded_from_conduct(period)
     not_notified = ""
@@ -104,10 +104,10 @@ def _sources(period):
                                  f"WHERE period_id = {int(period.pk)} AND score_survey IS NOT NULL", count),
     ]
     if "发展" in names and "服务" in names:
-        positions = (names.index("发展") + 1, names.index("服务") + 1)
-        sources.append((Honour.Kind.RESULTS, f"SELECT participant_id AS id, SUM(score) / 2 AS basis FROM {dimension} "
-                                             f"WHERE period_id = {int(period.pk)} AND position IN {positions} "
-                                             f"GROUP BY participant_id HAVING COUNT(*) = 2", count))
+        development, service = (f"dimension_{names.index(name) + 1}" for name in ("发展", "服务"))
+        sources.append((Honour.Kind.RESULTS, f"SELECT id, ({development} + {service}) / 2 AS basis FROM {participant} "
+                                             f"WHERE period_id = {int(period.pk)} AND {development} IS NOT NULL "
+                                             f"AND {service} IS NOT NULL", count))
     if period.kind == Period.Kind.QUARTER:
         sources.append((Honour.Kind.QUARTER_STAR, f"SELECT id, composite AS basis FROM {participant} "
                                                   f"WHERE period_id = {int(period.pk)} AND composite IS NOT NULL",

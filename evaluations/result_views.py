@@ -20,7 +20,7 @@ from villages.models import Region
 
 from . import access, scoring, services
 from .filters import RankingFilter
-from .models import Channel, DimensionResult, Participant, Score, SurveyTally
+from .models import Channel, Participant, Score, SurveyTally
 from .templatetags.scores import score as shown
 from .views import period_or_404
 
@@ -152,9 +152,10 @@ def result_detail(request, pk):
     services.reader_record(period, user)
     dimensions = period.dimensions
     positions = range(1, len(dimensions) + 1)
-    mine = dict(DimensionResult.objects.filter(participant=person).values_list("position", "score"))
-    averages = dict(DimensionResult.objects.filter(period=period).values("position").annotate(
-        avg=Avg("score")).values_list("position", "avg"))
+    mine = person.dimension_scores()
+    columns = Participant.objects.filter(period=period).aggregate(
+        **{f"dimension_{i}": Avg(f"dimension_{i}") for i in positions})
+    averages = {i: columns[f"dimension_{i}"] for i in positions}
     table = scoring.channel_dimension_scores(person)
     raters = Score.objects.filter(participant=person, channel=Channel.PEER).aggregate(
         n=Count("rater", distinct=True))["n"]

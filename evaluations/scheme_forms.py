@@ -10,9 +10,8 @@ from accounts import audit
 from accounts.forms import ScopedModelForm
 from accounts.models import AuditLog
 
-from .models import CHANNEL_INPUT, Channel, Dimension, Scheme, SchemeChannel
+from .models import CHANNEL_INPUT, MAX_DIMENSIONS, Channel, Dimension, Scheme, SchemeChannel
 
-MAX_DIMENSIONS = 10
 LAST = 100  # the sort key of a row left without a number: after every numbered one
 
 

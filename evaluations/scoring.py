@@ -28,10 +28,10 @@ from alliances.models import Alliance, Member
 
 from . import outcomes
 from .models import (
+    MAX_DIMENSIONS,
     Channel,
     Contest,
     ContestScore,
-    DimensionResult,
     Participant,
     Period,
     PointEvent,
@@ -158,25 +158,61 @@ def previous_period(period):
     )
 
 
+def _float(weight):
+    return f"CAST({_literal(weight)} AS {FLOAT})"
+
+
+def _combined(columns_and_weights):
+    """(Σ score × weight over the columns present, Σ weight of those present, how many present) as SQL; a
+    NULL column (no score in that channel) counts for nothing. No columns: NULL, 0, 0."""
+    if not columns_and_weights:
+        return f"CAST(NULL AS {FLOAT})", "0", "0"
+    total = " + ".join(f"COALESCE({column} * {_float(weight)}, 0)" for column, weight in columns_and_weights)
+    weights = " + ".join(f"CASE WHEN {column} IS NULL THEN 0 ELSE {_float(weight)} END"
+                         for column, weight in columns_and_weights)
+    present = " + ".join(f"CASE WHEN {column} IS NULL THEN 0 ELSE 1 END" for column, _w in columns_and_weights)
+    return total, weights, present
+
+
 @transaction.atomic
 def compute(period, *, nominate=True):
     """Recompute every result of the period from its scores (the period's rules, not the scheme's).
 
     `nominate=False` (recomputing a published period after an accepted appeal) keeps the confirmed honours.
 
-    The scores are aggregated once into a temporary table (person, channel, dimension); the people's results
-    and the dimension results are both read from it. Every participant is written once: one without any
-    score gets empty results.
+    The scores are aggregated once into a temporary table of one row per person and dimension with a column per
+    channel (a province: 100,000 rows); every result of a person — channel scores, composite, ranks, each
+    dimension's score — is read from it and written to their row in one statement. Every participant is written
+    once: one without any score gets empty results.
     """
-    participant, dimension_result = Participant._meta.db_table, DimensionResult._meta.db_table
+    participant = Participant._meta.db_table
     previous = previous_period(period)
-    weighted_channels = sum(1 for w in period.channel_weights().values() if w > 0)
-    scored, params = _scored(period)
+    weights = {channel: weight for channel, weight in period.channel_weights().items()
+               if channel in Channel.values and weight > 0}
+    rows, params = _scored(period)
+    for part, part_params in _extra_channels(period):
+        rows += f"\n        UNION ALL{part}"
+        params += part_params
+    dimension_weights = dict(enumerate(period.dimension_weights(), start=1))
     pivot = ", ".join(f"MAX(CASE WHEN ch = '{c}' THEN score END) AS s_{c}" for c in Channel.values)
+    # A channel's score: its dimensions' scores weighted by the dimension weights (over those present); none
+    # when the dimensions present weigh nothing.
+    channels = ", ".join(f"SUM(s_{c} * dw) / NULLIF(SUM(CASE WHEN s_{c} IS NULL THEN 0 ELSE dw END), 0) AS s_{c}"
+                         for c in Channel.values)
+    anything = " OR ".join(f"s_{c} IS NOT NULL" for c in Channel.values)
+    total, weight, present = _combined([(f"s_{c}", w) for c, w in weights.items()])
+    # A dimension's score: its channel scores weighted by the channel weights (over the weighted channels
+    # present), in the column of its position; the columns past the period's dimensions are emptied.
+    positions = range(1, len(dimension_weights) + 1)
+    dimensions = "".join(f", MAX(CASE WHEN dim = {i} THEN ({total}) / NULLIF({weight}, 0) END) AS d{i}"
+                         for i in positions)
+    dimension_columns = "".join(f", c.d{i}" for i in positions)
+    dimension_updates = "".join(f", dimension_{i} = ranked.d{i}" if i in positions else f", dimension_{i} = NULL"
+                                for i in range(1, MAX_DIMENSIONS + 1))
     channel_columns = ", ".join(f"c.s_{c}" for c in Channel.values)
     channel_updates = ", ".join(f"score_{c} = ranked.s_{c}" for c in Channel.values)
     # Nulls (nobody scored the person in a weighted channel) sort after everyone and get no rank.
-    order = f"CASE WHEN c.composite IS NULL THEN 1 ELSE 0 END, ROUND(CAST(c.composite AS NUMERIC), {PRECISION}) DESC"
+    order = "CASE WHEN c.composite IS NULL THEN 1 ELSE 0 END, c.rank_key DESC"
     with connection.cursor() as cursor:
         postgresql = connection.vendor == "postgresql"
         if postgresql:
@@ -184,19 +220,16 @@ def compute(period, *, nominate=True):
             # Compiling these few statements to machine code costs more (0.3–0.5 s each at 20,000 people) than
             # it saves: they run once.
             cursor.execute("SET LOCAL jit = off")
-            # The planner would hash the million scores; reading them in group order from the covering index
-            # score_period_participant is about 40% faster. Only for this statement.
             cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(f"DROP TABLE IF EXISTS {RAW}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {RAW} AS {_weighted(period, scored)}", params)
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE {RAW} AS
+            SELECT pid, dim, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw, {pivot}
+            FROM ({rows}) raw GROUP BY pid, dim""", params)
         if postgresql:
             cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
-        # Points and contest results have no such index: hashed, apart from the score rows.
-        for part, part_params in _extra_channels(period):
-            cursor.execute(f"INSERT INTO {RAW} (pid, ch, dim, score, dw, cw) {_weighted(period, part)}",
-                           part_params)
         # A composite exists exactly when some weighted channel has a weighted dimension: that many are ranked.
-        cursor.execute(f"SELECT COUNT(DISTINCT pid) FROM {RAW} WHERE cw > 0 AND dw > 0")
+        cursor.execute(f"SELECT COUNT(DISTINCT pid) FROM {RAW} WHERE dw > 0 AND ({present}) > 0")
         flag_cut = outcomes.flag_cut(period, cursor.fetchone()[0])
         per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
         flag = "(CASE WHEN ranked.rc IS NOT NULL AND ranked.rc <= %s THEN 1 ELSE 0 END)"
@@ -208,20 +241,19 @@ def compute(period, *, nominate=True):
                          if alliances else "CAST(NULL AS INTEGER) AS ra, CAST(NULL AS INTEGER) AS aid")
         alliance_join = f"LEFT JOIN ({SUB_ALLIANCES}) al ON al.secretary_id = p.secretary_id" if alliances else ""
         won = f"(COALESCE(ranked.won, 0) + {flag}) / %s"
+        # Each composite and its rank key worked out once, not again in every sort that orders by them.
+        materialized = "MATERIALIZED" if postgresql else ""
         cursor.execute(
             f"""WITH chan AS (
-                SELECT pid, ch, SUM(score * dw) / SUM(dw) AS score, MAX(cw) AS cw
-                FROM {RAW} GROUP BY pid, ch HAVING SUM(dw) > 0
+                SELECT pid, {channels}{dimensions} FROM {RAW} GROUP BY pid
             ),
-            comp AS (
-                SELECT pid,
-                       SUM(CASE WHEN cw > 0 THEN score * cw END) / NULLIF(SUM(CASE WHEN cw > 0 THEN cw END), 0)
-                           AS composite,
-                       SUM(CASE WHEN cw > 0 THEN 1 ELSE 0 END) AS weighted, {pivot}
-                FROM chan GROUP BY pid
+            comp AS {materialized} (
+                SELECT *, ROUND(CAST(composite AS NUMERIC), {PRECISION}) AS rank_key FROM (
+                    SELECT *, ({total}) / NULLIF({weight}, 0) AS composite, {present} AS weighted
+                    FROM chan WHERE {anything}) c
             ),
             ranked AS (
-                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, {channel_columns},
+                SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, {channel_columns}{dimension_columns},
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (ORDER BY {order}) END AS rc,
                        CASE WHEN c.composite IS NULL THEN NULL
@@ -236,7 +268,7 @@ def compute(period, *, nominate=True):
                 {alliance_join}
                 WHERE p.period_id = %s
             )
-            UPDATE {participant} SET composite = ranked.composite, {channel_updates},
+            UPDATE {participant} SET composite = ranked.composite, {channel_updates}{dimension_updates},
                 channels_missing = (ranked.scored IS NOT NULL AND ranked.weighted < %s), rank_county = ranked.rc,
                 rank_township = ranked.rt, previous_rank = ranked.pr, alliance_id = ranked.aid,
                 rank_alliance = ranked.ra, flag = ({flag} = 1),
@@ -244,16 +276,7 @@ def compute(period, *, nominate=True):
             FROM ranked WHERE {participant}.id = ranked.pid""",
             [previous.pk if previous else None, *outcomes.earlier_flags_params(period),
              *(SUB_ALLIANCE_PARAMS if alliances else []), period.pk,
-             weighted_channels, flag_cut, flag_cut, per_star, most, most, flag_cut, per_star, False],
-        )
-        cursor.execute(f"DELETE FROM {dimension_result} WHERE period_id = %s", [period.pk])
-        # In key order: the unique index (participant, position) then fills page by page, not at random.
-        cursor.execute(
-            f"""INSERT INTO {dimension_result} (participant_id, period_id, position, score)
-            SELECT pid, %s, dim, SUM(score * cw) / SUM(cw)
-            FROM {RAW} WHERE cw > 0 GROUP BY pid, dim HAVING SUM(cw) > 0
-            ORDER BY pid, dim""",
-            [period.pk],
+             len(weights), flag_cut, flag_cut, per_star, most, most, flag_cut, per_star, False],
         )
         cursor.execute(f"DROP TABLE {RAW}")
         outcomes.apply(period, cursor, nominate=nominate)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from evaluations import evidence
-from evaluations.models import Appeal, DimensionResult, Honour, Participant, Period, ScoreChange
+from evaluations.models import Appeal, Honour, Participant, Period, ScoreChange
 from evaluations.services import training
 from presence import reports as presence_reports
 from projects import reports as project_reports
@@ -26,13 +26,12 @@ from .yearly_report import periods_with_results, rounded
 
 def participations(secretary, user):
     """The secretary's periods whose results the user sees, in calendar order (a year after its fourth quarter),
-    with the dimension results and the confirmed honours: three queries."""
+    with their dimension results and the confirmed honours: two queries."""
     return (
         Participant.objects.for_user(user)
         .filter(secretary=secretary, period__in=periods_with_results(user))
         .select_related("period", "township", "village__region")
         .prefetch_related(
-            Prefetch("dimension_results", queryset=DimensionResult.objects.order_by("position")),
             Prefetch("honours", queryset=Honour.objects.filter(confirmed_at__isnull=False).order_by("pk"),
                      to_attr="confirmed_honours"),
         )
@@ -48,8 +47,8 @@ def dimension_table(people):
     rows = []
     for person in people:
         labels = person.period.dimensions
-        scores = {labels[r.position - 1]: rounded(r.score) for r in person.dimension_results.all()
-                  if r.position <= len(labels)}
+        scores = {labels[position - 1]: rounded(score) for position, score in person.dimension_scores().items()
+                  if position <= len(labels)}
         rows.append({"person": person, "scores": [scores.get(name) for name in names]})
     return names, rows
 

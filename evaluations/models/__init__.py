@@ -9,7 +9,7 @@ are stored one per (person, channel, rater, dimension); results are computed fro
 from .appeals import Appeal, ScoreChange  # noqa: F401
 from .contests import Contest, ContestJudge, ContestScore  # noqa: F401
 from .honours import Honour  # noqa: F401
-from .periods import DimensionResult, Grade, Participant, Period  # noqa: F401
+from .periods import Grade, Participant, Period  # noqa: F401
 from .points import PointEvent, PointItem  # noqa: F401
 from .publication import GapDecision, Publication, PublicationReader  # noqa: F401
 from .schemes import (  # noqa: F401
@@ -17,6 +17,7 @@ from .schemes import (  # noqa: F401
     DEFAULT_CHANNEL_WEIGHTS,
     DEFAULT_DIMENSIONS,
     DEFAULT_TRIM_MIN_RATERS,
+    MAX_DIMENSIONS,
     SCORE_VALIDATORS,
     WEIGHT_VALIDATORS,
     Channel,

@@ -16,6 +16,7 @@ from villages.models import Region, Village
 
 from .schemes import (
     DEFAULT_TRIM_MIN_RATERS,
+    MAX_DIMENSIONS,
     Channel,
     Scheme,
 )
@@ -189,7 +190,9 @@ class Participant(models.Model):
     The roster is taken when the period opens; the computed result lives on the same row (empty until computed).
     """
 
-    period = models.ForeignKey(Period, verbose_name="考评周期", on_delete=models.CASCADE, related_name="participants")
+    # participant_unique (period, secretary) serves look-ups by period: no index of its own to write.
+    period = models.ForeignKey(Period, verbose_name="考评周期", on_delete=models.CASCADE, related_name="participants",
+                               db_index=False)
     secretary = models.ForeignKey(Secretary, verbose_name="第一书记", on_delete=models.PROTECT,
                                   related_name="evaluations")
     village = models.ForeignKey(Village, verbose_name="所驻村", on_delete=models.PROTECT, related_name="+")
@@ -206,6 +209,18 @@ class Participant(models.Model):
     score_village = models.DecimalField("村级评价", max_digits=14, decimal_places=10, null=True, blank=True)
     score_points = models.DecimalField("积分", max_digits=14, decimal_places=10, null=True, blank=True)
     score_contest = models.DecimalField("比武评议", max_digits=14, decimal_places=10, null=True, blank=True)
+    # Each dimension's score over all channels (channel weights applied), by the dimension's position in the
+    # period's rules (at most MAX_DIMENSIONS): the radar, the archive, the yearly report, 工作实绩.
+    dimension_1 = models.DecimalField("维度1得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_2 = models.DecimalField("维度2得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_3 = models.DecimalField("维度3得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_4 = models.DecimalField("维度4得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_5 = models.DecimalField("维度5得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_6 = models.DecimalField("维度6得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_7 = models.DecimalField("维度7得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_8 = models.DecimalField("维度8得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_9 = models.DecimalField("维度9得分", max_digits=14, decimal_places=10, null=True, blank=True)
+    dimension_10 = models.DecimalField("维度10得分", max_digits=14, decimal_places=10, null=True, blank=True)
     channels_missing = models.BooleanField("渠道缺失", default=False)
     excused = models.BooleanField("免评", default=False,
                                   help_text="锁定时决定本期不参加排名（如长期病假）；理由见缺项处理记录。")
@@ -237,7 +252,9 @@ class Participant(models.Model):
             models.UniqueConstraint(fields=["period", "secretary"], name="participant_unique",
                                     violation_error_message="该第一书记已在本周期的参评名单中。"),
         ]
-        indexes = [models.Index(fields=["period", "township", "rank_township"], name="participant_township_rank")]
+        # Not on any computed column: computing a period then rewrites its rows in place (PostgreSQL's HOT
+        # updates, with the room fillfactor leaves on each page: migration 0009) without touching any index.
+        indexes = [models.Index(fields=["period", "township"], name="participant_period_township")]
 
     def __str__(self):
         return str(self.secretary)
@@ -247,6 +264,11 @@ class Participant(models.Model):
 
     def channel_scores(self):
         return {channel: getattr(self, f"score_{channel}") for channel in Channel.values}
+
+    def dimension_scores(self):
+        """{position: score} of the dimensions with a result (positions from 1, as in the period's rules)."""
+        return {position: score for position in range(1, MAX_DIMENSIONS + 1)
+                if (score := getattr(self, f"dimension_{position}")) is not None}
 
     @property
     def change(self):
@@ -269,25 +291,3 @@ class Participant(models.Model):
         if change == 0:
             return "持平"
         return f"↑{change}" if change > 0 else f"↓{-change}"
-
-
-class DimensionResult(models.Model):
-    """One dimension's score over all channels (channel weights applied): the radar and the yearly report."""
-
-    # The unique (participant, position) index serves look-ups by participant; `period` repeats what the
-    # participant says, for deleting and averaging a period's rows, and needs no constraint checked on every one
-    # of a province's 100,000 rows at each computation (a period's rows go with it through the participants).
-    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="dimension_results",
-                                    db_index=False)
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    position = models.PositiveSmallIntegerField("维度序号")
-    score = models.DecimalField("得分", max_digits=14, decimal_places=10)
-
-    class Meta:
-        verbose_name = "维度得分"
-        verbose_name_plural = "维度得分"
-        ordering = ["participant", "position"]
-        constraints = [models.UniqueConstraint(fields=["participant", "position"], name="dimension_result_unique")]
-
-    def __str__(self):
-        return f"{self.participant_id}·{self.position}: {self.score}"

@@ -42,6 +42,9 @@ CHANNEL_INPUT = {
 }
 
 
+MAX_DIMENSIONS = 10  # a scheme's dimensions at most: each has its result column on the participant
+
+
 # The 五看 and their criteria, from the 金乡县 articles (see DOMAIN.md); a new scheme starts from these.
 DEFAULT_DIMENSIONS = (
     ("党建", "看党建引领：村党组织星级评定、发展党员、培养后备力量、“三会一课”等组织生活落实情况。"),

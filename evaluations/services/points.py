@@ -120,10 +120,6 @@ def _facts(item, start, end, secretaries):
                  .values_list("pk", "secretary", "confirmed_at", "title"))
         return [(f"task:{pk}", sid, timezone.localtime(at).date(), f"县统一任务办结：{title}")
                 for pk, sid, at, title in tasks]
-    if item.source == PointItem.Source.SERVICE:
-        records = (ServiceRecord.objects.filter(date__range=(start, end), secretary__in=secretaries)
-                   .values_list("pk", "secretary", "date", "title"))
-        return [(f"service:{pk}", sid, day, f"办实事：{title}") for pk, sid, day, title in records]
     return []
 
 
@@ -135,34 +131,61 @@ AUTOMATIC_FIELDS = ("item_id", "secretary_id", "village_id", "date", "points", "
 def points_from_facts(period, *, user=None):
     """Create the automatic events of the period's people from notices, county tasks and service records
     (each fact once: source_key is unique). Run before every computation of a period with a points channel,
-    and by `manage.py points_from_facts`. Returns the number created.
-
-    A province's first computation creates one event per service record — 20,000 and more — so they are written
-    as rows (COPY on PostgreSQL), not model instances."""
+    and by `manage.py points_from_facts`. Returns the number created."""
     items = (PointItem.objects.filter(active=True, region__in=period.region.ancestor_ids())
              .exclude(source=PointItem.Source.MANUAL))
-    people = dict(period.participants.values_list("secretary", "village"))
-    if not people:
+    if not period.participants.exists():
         return 0
-    secretaries = period.participants.values("secretary")
     now, recorder = timezone.now(), user.pk if user is not None else None
-    rows = []
+    created = 0
     for item in items:
-        seen = set(PointEvent.objects.filter(item=item, date__range=(period.start_date, period.end_date))
-                   .exclude(source_key=None).values_list("source_key", flat=True))
-        rows += [(item.pk, secretary, people[secretary], day, item.points, evidence, PointEvent.Status.VALID.value,
-                  "", "", key, recorder, now)
-                 for key, secretary, day, evidence in _facts(item, period.start_date, period.end_date, secretaries)
-                 if key not in seen]
+        if item.source == PointItem.Source.SERVICE:
+            created += _service_events(item, period, recorder, now)
+        else:
+            created += _copied_events(item, period, recorder, now)
+    if created:
+        audit.record(user=user, action=AuditLog.Action.UPDATE, obj=period,
+                     changes={"points": f"按系统记录自动登记积分 {created} 条"})
+    return created
+
+
+def _service_events(item, period, recorder, now):
+    """One event per service record of the period's people, in one INSERT … SELECT: a province's first computation
+    writes 20,000 and more, and none passes through Python. A fact already recorded — or recorded at this moment
+    by another computation — is skipped by its unique source key. Returns the number written."""
+    event, record = PointEvent._meta.db_table, ServiceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {event} (item_id, secretary_id, village_id, date, points, evidence, status,
+                                     dispute_reason, decision, source_key, recorded_by_id, recorded_at)
+            SELECT %s, r.secretary_id, p.village_id, r.date, %s, %s || r.title, %s, '', '',
+                   %s || CAST(r.id AS VARCHAR(20)), %s, %s
+            FROM {record} r JOIN {Participant._meta.db_table} p
+                 ON p.secretary_id = r.secretary_id AND p.period_id = %s
+            WHERE r.date >= %s AND r.date <= %s
+            ON CONFLICT DO NOTHING""",
+            [item.pk, item.points, "办实事：", PointEvent.Status.VALID.value, "service:", recorder, now, period.pk,
+             period.start_date, period.end_date])
+        return cursor.rowcount
+
+
+def _copied_events(item, period, recorder, now):
+    """The events of absence notices and county tasks (a few per person at most; their dates are the local dates
+    of moments, worked out here), written as rows. Returns the number written."""
+    people = dict(period.participants.values_list("secretary", "village"))
+    seen = set(PointEvent.objects.filter(item=item, date__range=(period.start_date, period.end_date))
+               .exclude(source_key=None).values_list("source_key", flat=True))
+    rows = [(item.pk, secretary, people[secretary], day, item.points, evidence, PointEvent.Status.VALID.value,
+             "", "", key, recorder, now)
+            for key, secretary, day, evidence in _facts(item, period.start_date, period.end_date,
+                                                        period.participants.values("secretary"))
+            if key not in seen]
     try:
         # COPY raises the driver's own errors: make a clash with a parallel computation an IntegrityError
         with transaction.atomic(), connection.wrap_database_errors:
             insert_rows(PointEvent, AUTOMATIC_FIELDS, rows)
     except IntegrityError:  # the same facts recorded at the same moment by another computation
         return 0
-    if rows:
-        audit.record(user=user, action=AuditLog.Action.UPDATE, obj=period,
-                     changes={"points": f"按系统记录自动登记积分 {len(rows)} 条"})
     return len(rows)
 
 

@@ -53,3 +53,37 @@ def test_existing_schemes_and_published_periods_come_through(world):
     state(BEFORE)  # and back: the weights return from the channels
     assert old.get_model("evaluations", "Scheme").objects.get(pk=scheme.pk).weight_org == 50
     call_command("migrate", verbosity=0)
+
+
+def test_dimension_results_move_onto_the_participants_and_back(world):
+    """0009–0011: the computed dimension scores of existing periods become the participants' columns (nothing
+    recomputed, nothing lost), and return as rows when the migration is unapplied."""
+    old = state([("evaluations", "0008_training")])
+    Scheme, Period = old.get_model("evaluations", "Scheme"), old.get_model("evaluations", "Period")
+    Participant = old.get_model("evaluations", "Participant")
+    DimensionResult = old.get_model("evaluations", "DimensionResult")
+    scheme = Scheme.objects.create(region_id=world.county.pk, name="金乡县方案")
+    period = Period.objects.create(region_id=world.county.pk, scheme=scheme, kind="year", year=2024, number=1,
+                                   start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 12, 31),
+                                   status="published", rules={}, published_at=timezone.now())
+    zhang = Participant.objects.create(period=period, secretary_id=world.sec_a.pk, village_id=world.village_a.pk,
+                                       township_id=world.town_a.pk, composite=Decimal("88.5"), rank_county=1)
+    li = Participant.objects.create(period=period, secretary_id=world.sec_b.pk, village_id=world.village_b.pk,
+                                    township_id=world.town_b.pk)  # nothing scored: no results
+    scores = {1: Decimal("91.2500000000"), 2: Decimal("86.0000000000"), 5: Decimal("79.3333333333")}
+    for position, score in scores.items():
+        DimensionResult.objects.create(participant=zhang, period=period, position=position, score=score)
+
+    new = state([("evaluations", "0011_delete_dimensionresult")])
+    moved = new.get_model("evaluations", "Participant").objects.get(pk=zhang.pk)
+    assert [getattr(moved, f"dimension_{i}") for i in range(1, 11)] == [
+        scores[1], scores[2], None, None, scores[5], None, None, None, None, None]
+    assert moved.composite == Decimal("88.5")
+    untouched = new.get_model("evaluations", "Participant").objects.get(pk=li.pk)
+    assert all(getattr(untouched, f"dimension_{i}") is None for i in range(1, 11))
+
+    back = state([("evaluations", "0008_training")])
+    rows = back.get_model("evaluations", "DimensionResult").objects.order_by("position")
+    assert [(r.participant_id, r.period_id, r.position, r.score) for r in rows] == [
+        (zhang.pk, period.pk, position, score) for position, score in scores.items()]
+    call_command("migrate", verbosity=0)

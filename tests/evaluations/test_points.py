@@ -59,12 +59,14 @@ def test_the_points_channel_is_base_plus_points_capped(world, points_scheme, ite
 
 def test_service_records_become_points_once(world, points_scheme, items):
     period = open_period(world, points_scheme)
-    ServiceRecord.objects.create(secretary=world.sec_b, village=world.village_b, kind="clinic", date=DAY,
-                                 title="春季义诊")
+    record = ServiceRecord.objects.create(secretary=world.sec_b, village=world.village_b, kind="clinic", date=DAY,
+                                          title="春季义诊")
     assert services.points_from_facts(period) == 1
     assert services.points_from_facts(period) == 0
     event = PointEvent.objects.get()
     assert (event.secretary, event.points, event.evidence) == (world.sec_b, 1, "办实事：春季义诊")
+    assert (event.village, event.source_key, event.status) == (world.village_b, f"service:{record.pk}", "valid")
+    assert AuditLog.objects.filter(changes__points="按系统记录自动登记积分 1 条").count() == 1
     services.period_compute(period)
     assert participant(period, world.sec_b).score_points == 81
 

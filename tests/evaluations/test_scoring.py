@@ -95,7 +95,7 @@ def test_dimension_weights_apply_within_a_channel(world):
     zhang.refresh_from_db()
     # 0.1 × 100 + 0.4 × 50 + 0.2 × 80 + 0.2 × 80 + 0.1 × 100 = 72
     assert shown(zhang.score_org) == "72.00"
-    assert [shown(d.score) for d in zhang.dimension_results.all()] == ["100.00", "50.00", "80.00", "80.00", "100.00"]
+    assert [shown(d) for d in zhang.dimension_scores().values()] == ["100.00", "50.00", "80.00", "80.00", "100.00"]
 
 
 def test_ties_share_a_rank_and_the_next_rank_is_skipped(world, scheme, extra_secretaries):
