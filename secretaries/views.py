@@ -8,6 +8,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import add_service_error
+from accounts.params import parse_id
 from accounts.views import ScopedCreateView, ScopedDeleteView, ScopedDetailView, ScopedListView, ScopedUpdateView
 from villages.models import Village
 
@@ -191,8 +192,9 @@ class AssignmentCreate(ScopedCreateView):
     def get_initial(self):
         initial = super().get_initial()
         for name in ("secretary", "village"):
-            if self.request.GET.get(name, "").isdigit():
-                initial[name] = self.request.GET[name]
+            value = parse_id(self.request.GET.get(name))
+            if value is not None:
+                initial[name] = value
         return initial
 
     def form_valid(self, form):

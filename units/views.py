@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error
+from accounts.params import parse_id
 from accounts.roles import Role
 from accounts.views import show_errors
 from evaluations.services import training
@@ -126,8 +127,9 @@ def action_create(request):
     user = request.user
     access.require(access.may_record_any(user) and recordable_units(user).exists(),
                    "只有县委组织部管理员和派出单位联络人可以登记履责事项。")
+    unit = parse_id(request.GET.get("unit"))
     form = UnitActionForm(request.POST or None, request.FILES or None, user=user,
-                          initial={"unit": request.GET.get("unit")} if request.GET.get("unit", "").isdigit() else None)
+                          initial=None if unit is None else {"unit": unit})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         access.require(access.may_record(user, data["unit"]), "您只能为本单位登记履责事项。")

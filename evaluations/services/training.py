@@ -8,10 +8,11 @@ attendance grid through the row fingerprints it was opened with, see `attendance
 import datetime
 import hashlib
 from decimal import Decimal
+from itertools import groupby
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
@@ -268,26 +269,53 @@ def hours_subquery(year, secretary_ref="secretary"):
     return Coalesce(Subquery(rows, output_field=HOURS), Value(ZERO), output_field=HOURS)
 
 
-def hours_table(user, year, township=None):
+def served_in(year):
+    """The assignments served during the year: the test _place_in applies, as a filter."""
+    first, last = year_span(year)
+    return Q(start_date__lte=last) & (Q(status=Assignment.Status.ACTIVE) | Q(end_date__isnull=True)
+                                      | Q(end_date__gte=first))
+
+
+def place_minimum_subquery(year):
+    """The minimum for an active assignment's person in a past year: the rule (minimum_subquery) of the village of
+    the last assignment they served during the year, as _place_in chooses it (latest start, then latest id); the
+    row's own village when they served nowhere that year (as the archive falls back to where they are now)."""
+    places = (Assignment.objects.filter(secretary=OuterRef("secretary"))
+              .filter(served_in(year) | Q(pk=OuterRef("pk")))
+              .annotate(elsewhen=Case(When(served_in(year), then=Value(0)), default=Value(1)))
+              .order_by("elsewhen", "-start_date", "-pk")
+              .annotate(rule=minimum_subquery(year)).values("rule")[:1])
+    return Subquery(places, output_field=HOURS)
+
+
+def judged_where_served(year, today=None):
+    """A past year is judged where each person served in it; this year and later where they serve now."""
+    return year < (today or timezone.localdate()).year
+
+
+def hours_table(user, year, township=None, today=None):
     """Every serving person the user sees, with their hours of the year and the minimum that applies: one query.
 
-    Rows are active assignments (one per person), annotated `hours` and `minimum` (None: no rule).
+    Rows are active assignments (one per person), annotated `hours` and `minimum` (None: no rule). For a past year
+    the minimum is that of where the person served in it (place_minimum_subquery), as on the archive.
     """
+    minimum = place_minimum_subquery(year) if judged_where_served(year, today) else minimum_subquery(year)
     rows = (Assignment.objects.for_user(user).active()
             .select_related("secretary__unit", "village__region__parent").defer(*UNREAD)
-            .annotate(hours=hours_subquery(year), minimum=minimum_subquery(year))
+            .annotate(hours=hours_subquery(year), minimum=minimum)
             .order_by("village__region__path", "secretary__name", "pk"))
     if township is not None:
         rows = rows.filter(village__region__path__startswith=township.path)
     return rows
 
 
-def hours_rows(user, year, township=None, only_below=False):
+def hours_rows(user, year, township=None, only_below=False, today=None):
     """hours_table's rows with the same figures, for the export, as plain rows: (assignment id, secretary id,
     township, village, name, unit, duty, hours, minimum). One aggregate query for everyone's hours and one for the
     rules instead of subqueries on every row (PostgreSQL would JIT-compile those for a province's 20,000 rows), and
     no model instances (building six per row is most of the time). The rules sit on counties, cities and provinces
-    only, so the deepest rule on the village's path is the one minimum_subquery finds."""
+    only, so the deepest rule on the village's path is the one minimum_subquery finds. A past year: one more query
+    for where everyone served in it (places_in)."""
     rows = Assignment.objects.for_user(user).active().order_by("village__region__path", "secretary__name", "pk")
     if township is not None:
         rows = rows.filter(village__region__path__startswith=township.path)
@@ -299,11 +327,12 @@ def hours_rows(user, year, township=None, only_below=False):
     totals = dict(attended.order_by().values("secretary").annotate(total=Sum("hours"))
                   .values_list("secretary", "total"))
     rules = minimum_rules(year)
+    places = places_in(year, rows.values("secretary")) if judged_where_served(year, today) else {}
     duties = dict(Assignment.Duty.choices)
     for pk, secretary, town, village, path, name, unit, duty in rows.values_list(
             "pk", "secretary", "village__region__parent__name", "village__region__name", "village__region__path",
             "secretary__name", "secretary__unit__name", "role").iterator(chunk_size=2000):
-        hours, minimum = totals.get(secretary, ZERO), minimum_for(path, rules)
+        hours, minimum = totals.get(secretary, ZERO), minimum_for(places.get(secretary) or path, rules)
         if not only_below or (minimum is not None and hours < minimum):
             yield pk, secretary, town, village, name, unit, duties.get(duty, duty), hours, minimum
 
@@ -372,6 +401,16 @@ def person_record(secretary, user, today=None):
                       "below": minimum is not None and total < minimum,
                       "short": None if minimum is None or total >= minimum else minimum - total})
     return {"years": table, "rows": rows, "this_year": next(y for y in table if y["year"] == this_year)}
+
+
+def places_in(year, secretaries):
+    """{secretary id: region path of the village they last served in during the year} (_place_in) for the
+    secretaries given (ids or a values("secretary") queryset): one query, absent for who served nowhere."""
+    rows = (Assignment.objects.filter(served_in(year), secretary__in=secretaries)
+            .order_by("secretary", "start_date", "pk")
+            .values_list("secretary", "start_date", "end_date", "status", "village__region__path"))
+    return {secretary: _place_in(year, [row[1:] for row in group])
+            for secretary, group in groupby(rows.iterator(chunk_size=2000), key=lambda row: row[0])}
 
 
 def _place_in(year, places):
