@@ -4,7 +4,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts import audit
@@ -141,12 +141,44 @@ def acknowledge(announcement, *, user, note="", request=None):
     return receipt
 
 
-def receipt_rows(announcement):
-    """(name, role, region, read, acknowledged, note) for every recipient, those who have not read first."""
-    receipts = (announcement.receipts.select_related("user__region")
-                .order_by("acknowledged_at", "read_at", "user__region__path", "user__name", "pk"))
-    return [(r.user.name or r.user.username, r.user.get_role_display(), r.user.region.name if r.user.region else "",
-             r.read_at, r.acknowledged_at, r.note) for r in receipts]
+# The publisher's filters of the recipient list: key → (label, condition). 未读 is who to chase.
+RECEIPT_STATES = {
+    "unread": ("未读", Q(read_at__isnull=True)),
+    "read": ("已读", Q(read_at__isnull=False)),
+    "acknowledged": ("已回执", Q(acknowledged_at__isnull=False)),
+    "unacknowledged": ("未回执", Q(acknowledged_at__isnull=True)),
+}
+
+
+def receipt_counts(announcement):
+    """{total, unread, read, acknowledged, unacknowledged} of the announcement's recipients, in one aggregate."""
+    counts = announcement.receipts.aggregate(
+        total=Count("pk"), **{state: Count("pk", filter=condition)
+                              for state, (_label, condition) in RECEIPT_STATES.items()})
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def receipts(announcement, state=None):
+    """The announcement's receipts with their recipient and region, those who have not read first (then those who
+    read but have not acknowledged, then the acknowledged), by region and name; `state` a key of RECEIPT_STATES."""
+    rows = announcement.receipts.select_related("user__region").order_by(
+        F("acknowledged_at").asc(nulls_first=True), F("read_at").asc(nulls_first=True), "user__region__path",
+        "user__name", "pk")
+    if state in RECEIPT_STATES:
+        rows = rows.filter(RECEIPT_STATES[state][1])
+    return rows
+
+
+def receipt_row(receipt):
+    """(name, role, region, read, acknowledged, note) of one receipt."""
+    user = receipt.user
+    return (user.name or user.username, user.get_role_display(), user.region.name if user.region else "",
+            receipt.read_at, receipt.acknowledged_at, receipt.note)
+
+
+def receipt_rows(announcement, state=None):
+    """receipt_row of each recipient (in `state`), read from the database in chunks as the export writes them."""
+    return (receipt_row(r) for r in receipts(announcement, state).iterator(chunk_size=2000))
 
 
 def discard_files(files):
