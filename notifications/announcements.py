@@ -4,7 +4,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts import audit
@@ -53,41 +53,71 @@ def announcement_publish(*, user, region, title, body, to_all_secretaries=False,
     people = list(audience(announcement, announcement.unit_ids).values_list("pk", flat=True))
     if not people:
         raise ValidationError("所选对象中没有可以接收的账号（第一书记、镇街工作人员或派出单位联络人尚未开通账号）。")
-    Receipt.objects.bulk_create([Receipt(announcement=announcement, user_id=pk) for pk in people], batch_size=5000)
-    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
-                 changes={"标题": title, "接收人数": len(people)})
+    announcement.audience_size = len(people)
     if len(people) <= settings.NOTIFY_INLINE_MAX:
+        announcement.save(update_fields=["audience_size"])
+        Receipt.objects.bulk_create([Receipt(announcement=announcement, user_id=pk) for pk in people],
+                                    batch_size=5000)
+        audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
+                     changes={"标题": title, "接收人数": len(people)})
         announcement_notify(announcement.pk)
     else:
-        # A province's secretaries (~21,000): the messages go out from the task worker, queued in this transaction
-        # (so they exist exactly when the announcement does). The receipts above already list everyone.
+        # A province's secretaries (~21,000): the audience is fixed here, from what this publisher reaches, and
+        # handed to a job that writes each person's receipt and message from the task worker. The job is queued in
+        # this transaction, so it exists exactly when the announcement does.
         import jobs
 
-        jobs.start(kind="announcement", user=user, region=region,
-                   task="notifications.announcements.announcement_notify",
-                   title=f"发送通知公告「{title[:60]}」（{len(people):,} 人）", key=f"announcement:{announcement.pk}",
-                   link=announcement.get_absolute_url(), rerun_if_lost=True, announcement_id=announcement.pk)
+        audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
+                     changes={"标题": title, "接收人数": len(people)})
+        job = jobs.start(kind="announcement", user=user, region=region,
+                         task="notifications.announcements.announcement_notify",
+                         title=f"发送通知公告「{title[:60]}」（{len(people):,} 人）",
+                         key=f"announcement:{announcement.pk}", link=announcement.get_absolute_url(),
+                         rerun_if_lost=True, announcement_id=announcement.pk, user_ids=people)
+        announcement.send_job = job
+        announcement.save(update_fields=["audience_size", "send_job"])
         announcement.queued_for = len(people)
     return announcement
 
 
-def announcement_notify(announcement_id):
-    """The message of an announcement for each of its recipients, in batches of NOTIFY_BATCH, each batch in its own
-    transaction. Safe to run again (a retry, a worker that died): the key `announcement:<id>` lets each person
-    receive it once, so a second run only adds those the first did not reach."""
+def announcement_notify(announcement_id, user_ids=None):
+    """Each recipient's receipt and message, in batches of NOTIFY_BATCH, each batch in its own transaction (the
+    receipt first, so whoever has the message may open the announcement). `user_ids`: the audience fixed when a
+    large announcement was published; without it (a small audience, written in the request) the receipts say who.
+
+    Safe to run again (a retry, a worker that died): a receipt exists once per person (the constraint, conflicts
+    skipped) and the key `announcement:<id>` gives each person the message once, so a second run only adds those
+    the first did not reach, and a run killed in the middle leaves whole batches the next one goes past."""
     import jobs
 
     announcement = Announcement.objects.get(pk=announcement_id)
-    people = list(Receipt.objects.filter(announcement=announcement).order_by("user_id")
-                  .values_list("user_id", flat=True))
+    if user_ids is None:
+        people = list(Receipt.objects.filter(announcement=announcement).order_by("user_id")
+                      .values_list("user_id", flat=True))
+    else:
+        people = sorted(set(user_ids))
     sent = 0
     for start in range(0, len(people), NOTIFY_BATCH):
         batch = people[start:start + NOTIFY_BATCH]
-        sent += len(notify(batch, kind=Kind.ANNOUNCEMENT, title=announcement.title, body=announcement.body[:200],
-                           url=announcement.get_absolute_url(), dedupe_key=f"announcement:{announcement.pk}"))
-        done = start + len(batch)
+        if user_ids is None:
+            sent += _send(announcement, batch)
+        else:
+            with transaction.atomic():
+                # An account closed (or removed) since publishing is no longer reached.
+                batch = list(User.objects.filter(pk__in=batch, is_active=True).values_list("pk", flat=True))
+                Receipt.objects.bulk_create([Receipt(announcement=announcement, user_id=pk) for pk in batch],
+                                            ignore_conflicts=True)
+                sent += _send(announcement, batch)
+        done = min(start + NOTIFY_BATCH, len(people))
         jobs.progress(100 * done // len(people), f"已发送 {done:,} / {len(people):,} 人")
-    return f"已向 {len(people):,} 人发送站内消息（本次新发 {sent:,} 条）。"
+    reached = len(people) if user_ids is None else announcement.receipts.count()
+    return f"已向 {reached:,} 人发送通知公告和站内消息（本次新发 {sent:,} 条）。"
+
+
+def _send(announcement, people):
+    """The announcement's message to each of `people` who does not have it yet; → how many were new."""
+    return len(notify(people, kind=Kind.ANNOUNCEMENT, title=announcement.title, body=announcement.body[:200],
+                      url=announcement.get_absolute_url(), dedupe_key=f"announcement:{announcement.pk}"))
 
 
 def mark_read(announcement, user):
@@ -111,12 +141,44 @@ def acknowledge(announcement, *, user, note="", request=None):
     return receipt
 
 
-def receipt_rows(announcement):
-    """(name, role, region, read, acknowledged, note) for every recipient, those who have not read first."""
-    receipts = (announcement.receipts.select_related("user__region")
-                .order_by("acknowledged_at", "read_at", "user__region__path", "user__name", "pk"))
-    return [(r.user.name or r.user.username, r.user.get_role_display(), r.user.region.name if r.user.region else "",
-             r.read_at, r.acknowledged_at, r.note) for r in receipts]
+# The publisher's filters of the recipient list: key → (label, condition). 未读 is who to chase.
+RECEIPT_STATES = {
+    "unread": ("未读", Q(read_at__isnull=True)),
+    "read": ("已读", Q(read_at__isnull=False)),
+    "acknowledged": ("已回执", Q(acknowledged_at__isnull=False)),
+    "unacknowledged": ("未回执", Q(acknowledged_at__isnull=True)),
+}
+
+
+def receipt_counts(announcement):
+    """{total, unread, read, acknowledged, unacknowledged} of the announcement's recipients, in one aggregate."""
+    counts = announcement.receipts.aggregate(
+        total=Count("pk"), **{state: Count("pk", filter=condition)
+                              for state, (_label, condition) in RECEIPT_STATES.items()})
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def receipts(announcement, state=None):
+    """The announcement's receipts with their recipient and region, those who have not read first (then those who
+    read but have not acknowledged, then the acknowledged), by region and name; `state` a key of RECEIPT_STATES."""
+    rows = announcement.receipts.select_related("user__region").order_by(
+        F("acknowledged_at").asc(nulls_first=True), F("read_at").asc(nulls_first=True), "user__region__path",
+        "user__name", "pk")
+    if state in RECEIPT_STATES:
+        rows = rows.filter(RECEIPT_STATES[state][1])
+    return rows
+
+
+def receipt_row(receipt):
+    """(name, role, region, read, acknowledged, note) of one receipt."""
+    user = receipt.user
+    return (user.name or user.username, user.get_role_display(), user.region.name if user.region else "",
+            receipt.read_at, receipt.acknowledged_at, receipt.note)
+
+
+def receipt_rows(announcement, state=None):
+    """receipt_row of each recipient (in `state`), read from the database in chunks as the export writes them."""
+    return (receipt_row(r) for r in receipts(announcement, state).iterator(chunk_size=2000))
 
 
 def discard_files(files):

@@ -223,6 +223,10 @@ class Announcement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.PROTECT,
                                    related_name="+")
     published_at = models.DateTimeField("发布时间", auto_now_add=True)
+    audience_size = models.PositiveIntegerField("接收人数", default=0, help_text="发布时确定的接收人数。")
+    send_job = models.ForeignKey("jobs.Job", verbose_name="发送任务", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 help_text="接收人较多时由后台任务写入回执并发送站内消息。")
 
     objects = ScopedManager()
 

@@ -22,6 +22,7 @@ from .forms import AnnouncementForm, ChannelSettingsForm, PreferenceForm
 from .models import Announcement, AnnouncementAttachment, Channel, ChannelSettings, Delivery, Preference
 
 PAGE_SIZE = 30
+RECEIPT_PAGE_SIZE = 50  # recipients a page on an announcement's page
 
 
 def _county_staff(user):
@@ -171,7 +172,8 @@ def announcement_create(request):
 def _announcement(request, pk):
     """Publishers see what is in their region; recipients what they received; anyone else gets a 404."""
     user = request.user
-    announcement = get_object_or_404(Announcement.objects.select_related("created_by", "region"), pk=pk)
+    announcement = get_object_or_404(Announcement.objects.select_related("created_by", "region", "send_job"),
+                                     pk=pk)
     receipt = announcement.receipts.filter(user=user).first()
     publisher = (user.is_county_admin or user.role == "leader") and \
         Announcement.objects.for_user(user).filter(pk=pk).exists()
@@ -189,11 +191,27 @@ def announcement_detail(request, pk):
     context = {"announcement": announcement, "receipt": receipt, "publisher": publisher,
                "attachments": list(announcement.attachments.all())}
     if publisher:
-        rows = announcements.receipt_rows(announcement)
-        read = sum(1 for r in rows if r[3])
-        context.update(rows=rows, total=len(rows), read=read, unread=len(rows) - read,
-                       acknowledged=sum(1 for r in rows if r[4]))
+        context.update(_receipt_list(request, announcement))
     return render(request, "notifications/announcement_detail.html", context)
+
+
+def _receipt_list(request, announcement):
+    """The publisher's view of who has read: the counts (one aggregate), and one page of the recipients, all or
+    those in one state (未读, to chase them), RECEIPT_PAGE_SIZE a page. The page's COUNT is the aggregate's."""
+    state = request.GET.get("state", "")
+    if state not in announcements.RECEIPT_STATES:
+        state = ""
+    counts = announcements.receipt_counts(announcement)
+    paginator = Paginator(announcements.receipts(announcement, state), RECEIPT_PAGE_SIZE)
+    paginator.count = counts[state or "total"]
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {**counts, "state": state, "states": [(key, label, counts[key])
+                                                 for key, (label, _q) in announcements.RECEIPT_STATES.items()],
+            "state_label": announcements.RECEIPT_STATES[state][0] if state else "",
+            "rows": [announcements.receipt_row(r) for r in page.object_list], "page_obj": page,
+            "paginator": paginator, "query_without_page": query.urlencode()}
 
 
 @require_POST
@@ -216,10 +234,13 @@ def announcement_export(request, pk):
     announcement, _receipt, publisher = _announcement(request, pk)
     if not publisher:
         raise PermissionDenied("仅发布单位可以导出回执情况。")
+    state = request.GET.get("state", "")
+    state = state if state in announcements.RECEIPT_STATES else None
     rows = ([name, role, region, "已读" if read else "未读", read, "已回执" if ack else "未回执", ack, note]
-            for name, role, region, read, ack, note in announcements.receipt_rows(announcement))
+            for name, role, region, read, ack, note in announcements.receipt_rows(announcement, state))
     headers = ("姓名", "角色", "所属区域", "阅读", "阅读时间", "回执", "回执时间", "回执说明")
-    return xlsx_response(f"{announcement.title[:40]}-回执情况.xlsx",
+    suffix = f"-{announcements.RECEIPT_STATES[state][0]}" if state else ""
+    return xlsx_response(f"{announcement.title[:40]}-回执情况{suffix}.xlsx",
                          [SheetSpec("回执情况", headers, rows, widths={0: 12, 2: 14, 4: 20, 6: 20, 7: 30})])
 
 

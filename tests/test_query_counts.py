@@ -154,3 +154,39 @@ def test_training_pages_run_a_fixed_number_of_queries(world, login, url_name, ro
     with django_assert_max_num_queries(TRAINING_MAX_QUERIES[url_name]):
         large = count(client, url)
     assert large == small
+
+
+def grow_receipts(w, announcement, n):
+    """n more recipients of the announcement, in 胡集镇: a third have read it, a third acknowledged it too."""
+    from django.utils import timezone
+
+    from accounts.roles import Role
+    from notifications.models import Receipt
+
+    now = timezone.now()
+    start = announcement.receipts.count()
+    for i in range(start, start + n):
+        user = f.user(f"receipt_{i}", Role.SECRETARY, w.town_a, name=f"书记{i}")
+        Receipt.objects.create(announcement=announcement, user=user, read_at=now if i % 3 else None,
+                               acknowledged_at=now if i % 3 == 2 else None, note="已收到" if i % 3 == 2 else "")
+
+
+def test_an_announcements_page_runs_a_fixed_number_of_queries_however_many_recipients(
+        world, login, django_assert_max_num_queries):
+    """The publisher's page: the counts in one aggregate and one page of recipients, whether 3 or 30 received it."""
+    from notifications.models import Announcement
+
+    announcement = Announcement.objects.create(region=world.county, title="关于报送半年工作总结的通知", body="请报送。",
+                                               to_all_secretaries=True, created_by=world.users.admin)
+    client = login(world.users.admin)
+    urls = [announcement.get_absolute_url() + query for query in ("", "?state=unread", "?state=acknowledged&page=1")]
+    grow_receipts(world, announcement, 3)
+    for url in urls:
+        count(client, url)  # warm per-process caches first
+    small = {url: count(client, url) for url in urls}
+    assert "共 3 人，已读 2（未读 1），已回执 1" in client.get(urls[0]).content.decode()
+    grow_receipts(world, announcement, 27)
+    with django_assert_max_num_queries(MAX_QUERIES * len(urls)):
+        large = {url: count(client, url) for url in urls}
+    assert "共 30 人，已读 20（未读 10），已回执 10" in client.get(urls[0]).content.decode()
+    assert large == small and max(large.values()) <= MAX_QUERIES
