@@ -72,10 +72,12 @@ class PointEvent(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.VALID)
     dispute_reason = models.CharField("申诉理由", max_length=300, blank=True)
     decision = models.CharField("处理意见", max_length=300, blank=True)
-    source_key = models.CharField("来源记录", max_length=40, null=True, blank=True, unique=True, editable=False,
+    # Unique by a constraint, not `unique=True`, which on PostgreSQL adds a second index for LIKE searches that
+    # nothing runs: a province's first computation writes 20,000 automatic events into every index here.
+    source_key = models.CharField("来源记录", max_length=40, null=True, blank=True, editable=False,
                                   help_text="自动登记时的来源（如 notice:12），同一事实只登记一次。")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+                                    null=True, blank=True, related_name="+", db_index=False)
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = ScopedManager()
@@ -89,6 +91,7 @@ class PointEvent(models.Model):
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["date", "secretary"], include=["points", "status"],
                                 name="point_event_date_secretary")]
+        constraints = [models.UniqueConstraint(fields=["source_key"], name="point_event_source_key")]
 
     def __str__(self):
         return f"{self.secretary} {self.item.name} {self.points:+}"
