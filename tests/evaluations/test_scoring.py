@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from evaluations import scoring, services
-from evaluations.models import Channel, Period, SurveyTally
+from evaluations.models import Channel, Contest, ContestJudge, ContestScore, Participant, Period, SurveyTally
 
 from .conftest import D, five, open_period, participant
 
@@ -215,3 +215,30 @@ def test_ranks_within_a_sub_alliance(world, scheme, extra_secretaries):
     assert ranks["刘洋"] == (3, branch.pk, 1)
     assert ranks["张伟"] == (4, branch.pk, 2) and ranks["陈静"] == (5, branch.pk, 3)
     assert ranks["杨帆"][1:] == (None, None) and ranks["李娜"][1:] == (None, None)
+
+
+def test_an_excused_person_leaves_no_result_in_any_channel_and_does_not_change_the_others(world):
+    """免评 with scores in every kind of channel (a grid, a contest, the points base): none of them gives the
+    excused person a result, and the others' results are as if the person had not been scored at all."""
+    scheme = services.scheme_create_default(world.county, name="免评方案",
+                                            channels=[("org", 50), ("points", 25), ("contest", 25)])
+    period = open_period(world, scheme)
+    admin = world.users.admin
+    zhang, li = participant(period, world.sec_a), participant(period, world.sec_b)
+    services.save_grid(period, "org", {zhang: five(80), li: five(95)}, user=admin)
+    contest = Contest.objects.create(period=period, kind=Contest.Kind.ARENA, name="擂台比武", date=period.end_date)
+    contest.speakers.set([zhang, li])
+    judge = ContestJudge.objects.create(contest=contest, name="王评委")
+    ContestScore.objects.bulk_create([ContestScore(contest=contest, judge=judge, speaker=person, dimension=d,
+                                                   value=value)
+                                      for person, value in ((zhang, 70), (li, 99)) for d in range(1, 6)])
+    Participant.objects.filter(pk=li.pk).update(excused=True)
+    services.period_compute(period)
+    zhang.refresh_from_db()
+    li.refresh_from_db()
+    assert (li.composite, li.score_org, li.score_points, li.score_contest, li.rank_county, li.flag) == (
+        None, None, None, None, None, False)
+    assert li.dimension_scores() == {}
+    # 张伟 alone: 0.5 × 80 + 0.25 × 80 (points base) + 0.25 × 70 = 77.5, first of one.
+    assert (shown(zhang.composite), zhang.rank_county, zhang.rank_township) == ("77.50", 1, 1)
+    assert [shown(v) for v in zhang.dimension_scores().values()] == ["77.50"] * 5
