@@ -11,6 +11,7 @@ from excel.pipeline import insert_rows
 from presence.models import Notice
 from secretaries.models import Assignment
 from tasks.models import TaskItem
+from villages.dbstats import analyze_after_commit
 from worklogs.models import ServiceRecord
 
 from ..models import Participant, Period, PointEvent, PointItem
@@ -152,7 +153,8 @@ def points_from_facts(period, *, user=None):
 def _service_events(item, period, recorder, now):
     """One event per service record of the period's people, in one INSERT … SELECT: a province's first computation
     writes 20,000 and more, and none passes through Python. A fact already recorded — or recorded at this moment
-    by another computation — is skipped by its unique source key. Returns the number written."""
+    by another computation — is skipped by its unique source key; in the records' order, so two computations
+    at once (a quarter and its year) wait for each other rather than deadlock. Returns the number written."""
     event, record = PointEvent._meta.db_table, ServiceRecord._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -163,10 +165,13 @@ def _service_events(item, period, recorder, now):
             FROM {record} r JOIN {Participant._meta.db_table} p
                  ON p.secretary_id = r.secretary_id AND p.period_id = %s
             WHERE r.date >= %s AND r.date <= %s
+            ORDER BY r.id
             ON CONFLICT DO NOTHING""",
             [item.pk, item.points, "办实事：", PointEvent.Status.VALID.value, "service:", recorder, now, period.pk,
              period.start_date, period.end_date])
-        return cursor.rowcount
+        written = cursor.rowcount
+    analyze_after_commit([PointEvent], rows=written)  # as the rows written by COPY are
+    return written
 
 
 def _copied_events(item, period, recorder, now):
