@@ -82,7 +82,10 @@ def _scored(period, anyone_excused=True):
     excused, excused_params = _not_excused(period, "participant_id", anyone_excused)
     # 村级评价 comes either from the grid or from the representatives' codes, as the scheme says: never both.
     by_codes = period.village_input == "codes"
-    score_channels = " AND channel <> 'village'" if by_codes else ""
+    # Score rows count only for the channels entered as score rows: 积分 and 比武评议 come from their own facts
+    # (a score sheet once let such rows in; they are ignored, never mixed with the computed channel).
+    entered = ("org", "township", "peer") if by_codes else ("org", "township", "peer", "village")
+    score_channels = f" AND channel IN ({', '.join(repr(c) for c in entered)})"
     tally_channels = "" if by_codes else " AND channel <> 'village'"
     sql = f"""
         SELECT participant_id AS pid, channel AS ch, dimension AS dim,

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from evaluations import scoring, services
-from evaluations.models import Channel, Contest, ContestJudge, ContestScore, Participant, Period, SurveyTally
+from evaluations.models import Channel, Contest, ContestJudge, ContestScore, Participant, Period, Score, SurveyTally
 
 from .conftest import D, five, open_period, participant
 
@@ -242,3 +242,24 @@ def test_an_excused_person_leaves_no_result_in_any_channel_and_does_not_change_t
     # 张伟 alone: 0.5 × 80 + 0.25 × 80 (points base) + 0.25 × 70 = 77.5, first of one.
     assert (shown(zhang.composite), zhang.rank_county, zhang.rank_township) == ("77.50", 1, 1)
     assert [shown(v) for v in zhang.dimension_scores().values()] == ["77.50"] * 5
+
+
+def test_score_rows_of_a_computed_channel_are_ignored(world):
+    """A 比武评议 or 积分 value stored as a score row (a score sheet once let them in) never mixes with the channel
+    computed from the judges' scores and the points events."""
+    scheme = services.scheme_create_default(world.county, name="比武方案", channels=[("org", 50), ("contest", 50)])
+    period = open_period(world, scheme)
+    admin = world.users.admin
+    zhang = participant(period, world.sec_a)
+    services.save_grid(period, "org", {zhang: five(80)}, user=admin)
+    contest = Contest.objects.create(period=period, kind=Contest.Kind.ARENA, name="擂台比武", date=period.end_date)
+    contest.speakers.set([zhang])
+    judge = ContestJudge.objects.create(contest=contest, name="王评委")
+    ContestScore.objects.bulk_create([ContestScore(contest=contest, judge=judge, speaker=zhang, dimension=d,
+                                                   value=90) for d in range(1, 6)])
+    Score.objects.bulk_create([Score(period=period, participant=zhang, channel=channel, dimension=d, value=60)
+                               for channel in ("contest", "points") for d in range(1, 6)])
+    services.period_compute(period)
+    zhang.refresh_from_db()
+    assert (shown(zhang.score_contest), shown(zhang.composite)) == ("90.00", "85.00")
+    assert zhang.score_points is None
