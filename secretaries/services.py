@@ -8,8 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditLog
-from excel.pipeline import insert_rows
+from accounts.models import AuditLog, actor_role
+from excel.pipeline import in_batches, insert_rows
 from villages.dbstats import analyze_after_commit
 
 from .models import Assignment, DispatchUnit, Secretary
@@ -104,6 +104,7 @@ ASSIGNMENT_COLUMNS = ("secretary_id", "village_id", "batch_id", "dispatch_level"
                       "status", "note")
 AUDIT_COLUMNS = ("created_at", "user_id", "ip_address", "action", "content_type_id", "object_id", "object_repr",
                  "changes", "region_id")
+ROSTER_AUDIT_COLUMNS = (*AUDIT_COLUMNS, "username", "user_role")
 PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "phone", "unit", "post", "rank", "region")
 PERSON_ATTNAMES = tuple(f"{f}_id" if f in ("unit", "region") else f for f in PERSON_FIELDS)
 PERSON_DEFAULTS = {name: Secretary._meta.get_field(name).get_default() for name in PERSON_ATTNAMES}
@@ -164,9 +165,13 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, ha
     kind = ContentType.objects.get_for_model(Secretary).pk
     now, ip = timezone.now(), audit.client_ip(request)
     actor = user.pk if user.pk else None  # None: the operator at the shell
-    insert_rows(AuditLog, AUDIT_COLUMNS, [
+    # The actor's name and role as the audit table's insert trigger would look them up (one query a row there).
+    named = (user.username, actor_role(user)) if actor else ("", "")
+    documents = {}  # one changes document per distinct list of changes: insert_rows encodes each object once
+    insert_rows(AuditLog, ROSTER_AUDIT_COLUMNS, [
         (now, actor, ip, AuditLog.Action.UPDATE if row["person"] else AuditLog.Action.CREATE, kind,
-         str(pks[row["id_number"]]), row["fields"].get("name", "")[:200], {"花名册导入": changes}, user.region_id)
+         str(pks[row["id_number"]]), row["fields"].get("name", "")[:200],
+         documents.setdefault(tuple(changes), {"花名册导入": changes}), user.region_id, *named)
         for row, changes in touched
     ])
 
@@ -182,7 +187,7 @@ def _insert_people(rows, known):
     number, number_hash = meta.get_field("id_number"), meta.get_field("id_number_hash")
     hashes = {row[0]: known.get(row[0]) or number_hash.of(row[0]) for row in rows}
     if connection.vendor != "postgresql":
-        insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows)
+        insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows, analyze=False)  # roster_apply analyses
         return hashes
     phone, phone_hash = meta.get_field("phone"), meta.get_field("phone_hash")
     at = PERSON_ATTNAMES.index("phone") + 1
@@ -191,7 +196,7 @@ def _insert_people(rows, known):
             (number.encrypt(row[0]), hashes[row[0]], *row[1:at], phone.encrypt(row[at]), *row[at + 1:],
              phone_hash.of(row[at]))
             for row in rows
-        ])
+        ], analyze=False)
     return hashes
 
 
@@ -203,9 +208,8 @@ def _pks_by_id_number(numbers, hashes):
     """By the hash column (read without decrypting anything); `hashes` has those of the people just inserted."""
     of = Secretary._meta.get_field("id_number_hash").of
     by_hash = {hashes.get(n) or of(n): n for n in numbers}
-    pks, keys = {}, list(by_hash)
-    for start in range(0, len(keys), 5000):
-        for key, pk in Secretary.objects.filter(id_number_hash__in=keys[start:start + 5000]).values_list(
-                "id_number_hash", "pk"):
+    pks = {}
+    for part in in_batches(by_hash, "text"):
+        for key, pk in Secretary.objects.filter(id_number_hash__in=part).order_by().values_list("id_number_hash", "pk"):
             pks[by_hash[key]] = pk
     return pks
