@@ -11,6 +11,7 @@ Every problem is (the row number the user sees in Excel, the column header as wr
 
 import gc
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 
@@ -197,34 +198,41 @@ def insert_rows(model, fields, rows, *, analyze=True):
     """Insert checked rows given as value tuples in `fields` order (attnames, e.g. "secretary_id").
 
     COPY on PostgreSQL: thousands of rows without building a model instance or compiling an INSERT for each
-    (for a 10,000-row import that is most of the write time). Elsewhere, bulk_create. The table is analysed after
-    the commit when the rows are many (villages.dbstats); analyze=False for a caller that does it for all it wrote.
-    A JSON value is encoded once per object: rows may share one.
+    (for a 10,000-row import that is most of the write time). `rows` may be a generator: the rows are sent as they
+    come, so the database stores the first while the next are made (encrypted, say). Elsewhere, bulk_create.
+    The table is analysed after the commit when the rows are many (villages.dbstats); analyze=False for a caller
+    that does it for all it wrote. A JSON value is encoded once per object: rows may share one.
     """
-    rows = list(rows)
-    if not rows:
-        return
-    if analyze:
-        analyze_after_commit([model], rows=len(rows))
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
+        rows = list(rows)
+        if rows:
+            model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows],
+                                      batch_size=2000)
+        return
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
     as_json = [i for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
     sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"
+    encoded = {}  # id(value) → (value, its JSON text); holding the value keeps its id from being reused
+    count = 0
     # The raw cursor's errors (a unique violation by a concurrent import) become Django's, like any query's.
-    encoded = {}  # id(value) → its JSON text; `rows` holds every value until the end, so no id is reused
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
+        for row in itertools.chain((first,), rows):
             if as_json:
                 row = list(row)
                 for i in as_json:
-                    text = encoded.get(id(row[i]))
-                    if text is None:
-                        text = encoded[id(row[i])] = json.dumps(row[i], ensure_ascii=False)
-                    row[i] = text
+                    known = encoded.get(id(row[i]))
+                    if known is None:
+                        known = encoded[id(row[i])] = (row[i], json.dumps(row[i], ensure_ascii=False))
+                    row[i] = known[1]
             copy.write_row(row)
+            count += 1
+    if analyze:
+        analyze_after_commit([model], rows=count)
 
 
 def in_batches(values, db_type):
