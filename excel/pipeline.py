@@ -11,12 +11,14 @@ Every problem is (the row number the user sees in Excel, the column header as wr
 
 import gc
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, models, transaction
+from django.db.models.expressions import RawSQL
 
 from villages.dbstats import analyze_after_commit
 
@@ -24,6 +26,7 @@ from .reader import FileRejected
 from .sandbox import read_limited
 
 SAMPLE_ROWS = 10
+IN_BATCH = 5000  # values per `field__in` query where they are bound one by one (SQLite allows 32,766)
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,12 @@ class Importer:
 
     def read(self, data, filename):
         return read_limited(data, filename, self.columns, max_rows=settings.IMPORT_MAX_ROWS,
-                            max_bytes=settings.IMPORT_MAX_BYTES)
+                            max_bytes=settings.IMPORT_MAX_BYTES, meanwhile=self.prepare)
+
+    def prepare(self):
+        """Load what the rows will be checked against and that does not depend on the file (the units, villages …
+        of the user's region). read() runs it while the file is read in its own process, so the two overlap;
+        plan_rows() then finds it loaded."""
 
     def run(self, data, filename, *, commit):
         # A plan holds ~20 objects per row, none of them cyclic garbage: without this the cyclic collector
@@ -186,31 +194,66 @@ def progress(percent, message):
     job_progress(percent, message)
 
 
-def insert_rows(model, fields, rows):
+def insert_rows(model, fields, rows, *, analyze=True):
     """Insert checked rows given as value tuples in `fields` order (attnames, e.g. "secretary_id").
 
     COPY on PostgreSQL: thousands of rows without building a model instance or compiling an INSERT for each
-    (for a 10,000-row import that is most of the write time). Elsewhere, bulk_create.
+    (for a 10,000-row import that is most of the write time). `rows` may be a generator: the rows are sent as they
+    come, so the database stores the first while the next are made (encrypted, say). Elsewhere, bulk_create.
+    The table is analysed after the commit when the rows are many (villages.dbstats); analyze=False for a caller
+    that does it for all it wrote. A JSON value is encoded once per object: rows may share one.
     """
-    rows = list(rows)
-    if not rows:
-        return
-    analyze_after_commit([model], rows=len(rows))
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
+        rows = list(rows)
+        if rows:
+            model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows],
+                                      batch_size=2000)
+        return
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
     as_json = [i for i, field in enumerate(columns) if isinstance(field, models.JSONField)]
     sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) FROM STDIN"
+    encoded = {}  # id(value) → (value, its JSON text); holding the value keeps its id from being reused
+    count = 0
     # The raw cursor's errors (a unique violation by a concurrent import) become Django's, like any query's.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
+        for row in itertools.chain((first,), rows):
             if as_json:
                 row = list(row)
                 for i in as_json:
-                    row[i] = json.dumps(row[i], ensure_ascii=False)
+                    known = encoded.get(id(row[i]))
+                    if known is None:
+                        known = encoded[id(row[i])] = (row[i], json.dumps(row[i], ensure_ascii=False))
+                    row[i] = known[1]
             copy.write_row(row)
+            count += 1
+    if analyze:
+        analyze_after_commit([model], rows=count)
+
+
+def in_batches(values, db_type):
+    """What to pass as `field__in=…` to match `values`, in as few queries as the database allows: on PostgreSQL
+    one query, the values bound as one array (`IN (SELECT unnest(%s::text[]))`; 10,000 values are otherwise
+    10,000 placeholders for Django to build and the driver to splice, a third of a second); elsewhere lists of
+    IN_BATCH values. db_type is the array's element type: "text" or "bigint". Nothing for no values.
+
+        for part in in_batches(numbers, "text"):
+            found += Secretary.objects.filter(id_number_hash__in=part)
+    """
+    values = list(values)
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        if db_type not in ("text", "bigint"):
+            raise ValueError(db_type)
+        yield RawSQL(f"SELECT unnest(%s::{db_type}[])", (values,))
+        return
+    for start in range(0, len(values), IN_BATCH):
+        yield values[start:start + IN_BATCH]
 
 
 def retryable(error):

@@ -49,12 +49,21 @@ class Usage:
     outcome: str = ""
 
 
-def read_limited(data, filename, columns, *, max_rows, max_bytes, usage=None):
-    """read_table(), in a child process under limits; raises FileRejected like read_table."""
+def read_limited(data, filename, columns, *, max_rows, max_bytes, usage=None, meanwhile=None):
+    """read_table(), in a child process under limits; raises FileRejected like read_table.
+
+    meanwhile(), if given, runs here while the child reads (work of the caller's that does not need the table, such
+    as loading what the rows will be checked against): the two overlap. Read in process, it runs after the read,
+    and only when the file was not refused.
+    """
     if not settings.IMPORT_PARSE_ISOLATED or resource is None or not hasattr(os, "fork"):
-        return read_table(data, filename, columns, max_rows=max_rows, max_bytes=max_bytes)
+        table = read_table(data, filename, columns, max_rows=max_rows, max_bytes=max_bytes)
+        if meanwhile is not None:
+            meanwhile()
+        return table
     packed = run_limited(_read_packed, (data, filename, tuple(columns), max_rows, max_bytes),
-                         memory_mb=settings.IMPORT_PARSE_MAX_MB, seconds=settings.IMPORT_PARSE_SECONDS, usage=usage)
+                         memory_mb=settings.IMPORT_PARSE_MAX_MB, seconds=settings.IMPORT_PARSE_SECONDS, usage=usage,
+                         meanwhile=meanwhile)
     return _unpack(packed)
 
 
@@ -72,10 +81,11 @@ def _unpack(packed):
                  rows=[Row(number=row[0], values=dict(zip(keys, row[1:], strict=True))) for row in rows])
 
 
-def run_limited(function, args, *, memory_mb, seconds, usage=None):
+def run_limited(function, args, *, memory_mb, seconds, usage=None, meanwhile=None):
     """function(*args) in a forked child limited to memory_mb more address space and `seconds` of CPU and wall
     time. Returns its result; re-raises its FileRejected; FileRejected(limit_message()) when it hit a limit or
-    died."""
+    died. meanwhile() runs in this process while the child works (its time is not counted against the child's);
+    if it raises, the child is ended and the exception goes on."""
     usage = usage if usage is not None else Usage()
     shared_mb = _resident_mb()
     base = _address_space()
@@ -88,8 +98,16 @@ def run_limited(function, args, *, memory_mb, seconds, usage=None):
     os.close(write_end)
     payload, killed = b"", True
     try:
-        # CPU time is limited in the child; the wall clock here, with room for a busy machine.
-        payload, killed = _collect(read_end, pid, started + seconds * 1.5)
+        deadline = started + seconds * 1.5  # CPU time is limited in the child; the wall clock here, with room
+        if meanwhile is not None:  # for a busy machine
+            before = time.monotonic()
+            try:
+                meanwhile()
+            except BaseException:
+                os.close(read_end)
+                raise
+            deadline += time.monotonic() - before
+        payload, killed = _collect(read_end, pid, deadline)
     finally:
         if killed:
             _kill(pid)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from excel import values as cell
-from excel.pipeline import Importer, Plan, RowProblems
+from excel.pipeline import Importer, Plan, RowProblems, in_batches
 from excel.reader import Column
 from villages.models import Region, Village
 
@@ -52,6 +52,8 @@ PERSON_CHOICES = {"ethnicity": [(e, e) for e in ETHNICITIES], "political_status"
 UNIT_LEVELS = DispatchUnit.Level.choices
 DISPATCH_LEVELS = DispatchLevel.choices
 DUTIES = Assignment.Duty.choices
+TEXT_LIMITS = {key: Secretary._meta.get_field(key).max_length for key in ("post", "rank")}
+UNIT_NAME_LIMIT = DispatchUnit._meta.get_field("name").max_length
 
 PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "phone", "unit_id", "post", "rank")
 ASSIGNMENT_FIELDS = ("batch_id", "dispatch_level", "role", "start_date", "end_date")
@@ -68,44 +70,69 @@ def chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
-class Lookups:
-    """Everything the rows are checked against, loaded up front in a fixed number of queries."""
+class Place:
+    """A village as the rows are checked against it: five values rather than a village, its region and its
+    township as model instances (a county has thousands of villages; building 3 × 10,000 instances took a quarter
+    of a second)."""
 
-    def __init__(self, user, id_numbers):
+    __slots__ = ("pk", "region_id", "code", "name", "township")
+
+    def __init__(self, pk, region_id, code, name, township):
+        self.pk, self.region_id, self.code, self.name, self.township = pk, region_id, code, name, township or ""
+
+    def __str__(self):
+        return f"{self.township}{self.name}"
+
+
+class Lookups:
+    """Everything the rows are checked against, loaded up front in a fixed number of queries: what does not depend
+    on the file at once (while the file is read, see Importer.prepare), the people it names by load_people()."""
+
+    def __init__(self, user):
+        self.user = user
         self.units = {}
         for unit in DispatchUnit.objects.for_user(user):
             self.units.setdefault(cell.normalize_text(unit.name), []).append(unit)
         self.batches = {b.name: b for b in Batch.objects.for_user(user)}
-        self.villages_by_code, self.villages_by_name, villages = {}, {}, {}
-        for village in Village.objects.for_user(user).select_related("region__parent"):
-            if village.region.code:
-                self.villages_by_code[village.region.code] = village
-            self.villages_by_name.setdefault(village.region.name, []).append(village)
-            villages[village.pk] = village
+        self.villages_by_code, self.villages_by_name, self.villages = {}, {}, {}
+        for values in Village.objects.for_user(user).values_list(
+                "pk", "region_id", "region__code", "region__name", "region__parent__name"):
+            village = Place(*values)
+            if village.code:
+                self.villages_by_code[village.code] = village
+            self.villages_by_name.setdefault(village.name, []).append(village)
+            self.villages[village.pk] = village
+
+    def load_people(self, id_numbers):
+        """The people with these (valid, normalised) numbers and their active assignments."""
         # Only the people the importer may see. A number registered outside that is planned like a new one, so
         # the preview answers the same whether or not it exists elsewhere; write() refuses it (see there).
         self.people, self.active = {}, {}
         of = Secretary._meta.get_field("id_number_hash").of
         self.hashes = {number: of(number) for number in id_numbers}  # once; the writer reuses them
-        for part in chunks(self.hashes.values()):
-            for person in Secretary.objects.for_user(user).filter(id_number_hash__in=part):
+        for part in in_batches(self.hashes.values(), "text"):
+            for person in Secretary.objects.for_user(self.user).filter(id_number_hash__in=part).order_by():
                 self.people[person.id_number] = person
         by_pk = {p.pk: p for p in self.people.values()}
-        for part in chunks(by_pk):
-            for assignment in Assignment.objects.active().filter(secretary_id__in=part):
-                # Attach what is already loaded instead of joining it again.
-                assignment.secretary = by_pk[assignment.secretary_id]
-                if assignment.village_id in villages:
-                    assignment.village = villages[assignment.village_id]
+        for part in in_batches(by_pk, "bigint"):
+            for assignment in Assignment.objects.active().filter(secretary_id__in=part).order_by():
+                assignment.secretary = by_pk[assignment.secretary_id]  # attach what is loaded, not join it again
                 self.active[assignment.secretary_id] = assignment
         self.occupants = {a.village_id: a for a in self.active.values() if a.role == Assignment.Duty.FIRST_SECRETARY}
 
     def load_occupants(self, village_ids):
         """Active first secretaries of these villages; those of people in the file are known already."""
-        for part in chunks(set(village_ids) - set(self.occupants)):
+        for part in in_batches(set(village_ids) - set(self.occupants), "bigint"):
             for assignment in (Assignment.objects.active_first_secretaries().filter(village_id__in=part)
-                               .select_related("secretary")):
+                               .select_related("secretary").order_by()):
                 self.occupants[assignment.village_id] = assignment
+
+    def place(self, assignment):
+        """镇（街道）and village of an active assignment, as a message names them."""
+        village = self.villages.get(assignment.village_id)
+        if village is not None:
+            return str(village)
+        return f"{assignment.village.region.parent.name}{assignment.village.region.name}"  # outside the user's sight
 
 
 class RosterImporter(Importer):
@@ -146,15 +173,23 @@ class RosterImporter(Importer):
             "batch": list(Batch.objects.for_user(user).values_list("name", flat=True)),
         }
 
+    def prepare(self):
+        self.lookups = Lookups(self.user)  # runs while the file is read (Importer.prepare)
+
     def plan_rows(self, table):
         problems = RowProblems(table)
-        ids = []
-        for row in table.rows:
-            number = row.values.get("id_number")
-            if isinstance(number, str):
-                ids.append(idcard.normalize(number))
-        look = Lookups(self.user, ids)
-        parsed = [self.parse_row(row, look, problems) for row in table.rows]
+        look = self.__dict__.pop("lookups", None) or Lookups(self.user)
+        # A roster repeats the same few hundred values (units, 汉族, 中共党员, 县派, dates) in thousands of rows:
+        # each distinct cell is normalised and parsed once a run, with the same result and the same reason.
+        self.today, self._texts, self._cells = datetime.date.today(), {}, {}
+        try:
+            parsed = [self.parse_row(row, look, problems) for row in table.rows]
+        finally:
+            self._texts = self._cells = None
+        look.load_people([p["id_number"] for p in parsed if "id_number" in p])
+        for p in parsed:
+            if p.get("phone_missing") and p["id_number"] not in look.people:
+                problems.add(p["row"], "phone", "新增人员须填写联系电话。")
         look.load_occupants({p["village"].pk for p in parsed if p and p.get("village")})
         plan = Plan(rows=len(table.rows), problems=problems.problems)
         self.resolve(parsed, look, problems, plan)
@@ -169,30 +204,33 @@ class RosterImporter(Importer):
     def parse_row(self, row, look, problems):
         n, add = row.number, problems.add
         v = self.drop_uncalculated_formulas(row, add)
+        t = self.texts(v)
         out = {"row": n, "fields": {}}
         info = None
         if row.values.get("id_number") is not cell.FORMULA_WITHOUT_VALUE:
             try:
-                info = idcard.parse(v.get("id_number"))
+                info = idcard.parse(v.get("id_number"), self.today)
                 out["id_number"] = info.number
             except ValidationError as error:
                 add(n, "id_number", _message(error))
-        self.check_derived(v, n, info, add)
-        name = normalize_name(cell.normalize_text(v.get("name")))
+        self.check_derived(v, t, n, info, add)
+        name = normalize_name(t.get("name", ""))
         if not name:
             add(n, "name", "请填写姓名。")
         elif len(name) > 30:
             add(n, "name", "姓名过长（最多 30 个字）。")
         out["fields"]["name"] = name
-        self.parse_person(v, n, out, look, add)
-        if "phone" not in out["fields"] and info and info.number not in look.people and not v.get("phone"):
-            add(n, "phone", "新增人员须填写联系电话。")
-        self.parse_assignment(v, n, out, look, add)
+        self.parse_person(v, t, n, out, look, add)
+        if "phone" not in out["fields"] and info and not v.get("phone"):
+            out["phone_missing"] = True  # a problem if the person is new (plan_rows, once the people are loaded)
+        self.parse_assignment(v, t, n, out, look, add)
         return out
 
     @staticmethod
     def drop_uncalculated_formulas(row, add):
         """A formula whose result was never saved has no value to import: say so, then treat it as blank."""
+        if cell.FORMULA_WITHOUT_VALUE not in row.values.values():
+            return row.values
         values = dict(row.values)
         for key, value in row.values.items():
             if value is cell.FORMULA_WITHOUT_VALUE:
@@ -200,103 +238,135 @@ class RosterImporter(Importer):
                 values[key] = ""
         return values
 
-    def check_derived(self, v, n, info, add):
+    def texts(self, values):
+        """Column key → the cell as text (excel.values.normalize_text), the ID number aside (idcard reads it);
+        each distinct value once a run (by type and value: True == 1, but reads 是)."""
+        known, texts = self._texts, {}
+        for key, value in values.items():
+            if key == "id_number":
+                continue
+            if value.__class__ is str:
+                text = known.get(value)
+                if text is None:
+                    text = known[value] = cell.normalize_text(value)
+            elif value is None:
+                text = ""
+            else:
+                memo = (value.__class__, value)
+                text = known.get(memo)
+                if text is None:
+                    text = known[memo] = cell.normalize_text(value)
+            texts[key] = text
+        return texts
+
+    def cell(self, key, value, parser, *args):
+        """parser(value, *args) as (result, None), or (None, the reason) when it raises ValueError; remembered for
+        the run by column and value (a column always has the same parser; the type is part of the key, since
+        True == 1 but 是 is not "1")."""
+        memo = (key, value.__class__, value)
+        known = self._cells.get(memo)
+        if known is None:
+            try:
+                known = (parser(value, *args), None)
+            except ValueError as error:
+                known = (None, str(error))
+            self._cells[memo] = known
+        return known
+
+    def check_derived(self, v, t, n, info, add):
         """性别 and 出生日期 come from the ID number; a file that says otherwise has a typo somewhere."""
         if info is None:
             return
-        gender = cell.normalize_text(v.get("gender"))
+        gender = t.get("gender", "")
         if gender and gender not in (info.gender, info.gender + "性"):
             add(n, "gender", f"性别“{gender}”与身份证号不符（应为{info.gender}）。")
         if v.get("birth_date") not in (None, ""):
-            try:
-                born = cell.parse_date(v["birth_date"])
-            except ValueError:
+            born, error = self.cell("birth_date", v["birth_date"], cell.parse_date)
+            if error is not None:
                 return
             if (born.year, born.month) != (info.birth_date.year, info.birth_date.month):
                 add(n, "birth_date", "出生日期与身份证号不符。")
 
-    def parse_person(self, v, n, out, look, add):
+    def parse_person(self, v, t, n, out, look, add):
         fields = out["fields"]
         for key, options in PERSON_CHOICES.items():
-            if cell.normalize_text(v.get(key)):
-                try:
-                    fields[key] = cell.parse_choice(v[key], options)
-                except ValueError as error:
-                    add(n, key, str(error))
-        phone = cell.normalize_text(v.get("phone")).replace(" ", "")
+            if t.get(key):
+                value, error = self.cell(key, v[key], cell.parse_choice, options)
+                if error is None:
+                    fields[key] = value
+                else:
+                    add(n, key, error)
+        phone = t.get("phone", "").replace(" ", "")
         if phone:
             try:
                 validate_phone(phone)
                 fields["phone"] = phone
             except ValidationError as error:
                 add(n, "phone", _message(error))
-        for key in ("post", "rank"):
-            if text := cell.normalize_text(v.get(key)):
-                limit = Secretary._meta.get_field(key).max_length
+        for key, limit in TEXT_LIMITS.items():
+            if text := t.get(key):
                 if len(text) > limit:
                     add(n, key, f"内容过长（最多 {limit} 个字）。")
                 fields[key] = text
-        unit_name = cell.normalize_text(v.get("unit"))
+        unit_name = t.get("unit", "")
         out["unit_name"] = unit_name
         found = look.units.get(unit_name, [])
         if not unit_name:
             add(n, "unit", "请填写派出单位。")
-        elif len(unit_name) > DispatchUnit._meta.get_field("name").max_length:
+        elif len(unit_name) > UNIT_NAME_LIMIT:
             add(n, "unit", "派出单位名称过长（最多 100 个字）。")
         elif len(found) > 1:
             add(n, "unit", f"有多个名为“{unit_name}”的派出单位，请在后台核对。")
         elif found:
             fields["unit_id"] = found[0].pk
         elif self.options.get("create_units") and self.user.is_county_admin:
-            out["unit_new"] = (unit_name, self.unit_level(v, n, add))
+            out["unit_new"] = (unit_name, self.unit_level(v, t, n, add))
         else:
             out["unit_missing"] = True
             how = ("可先在后台登记，或在预览页选择“自动创建新单位”。" if self.user.is_county_admin
                    else "请联系县委组织部先登记该单位。")
             add(n, "unit", f"派出单位“{unit_name}”尚未登记。{how}")
 
-    def unit_level(self, v, n, add):
-        if not cell.normalize_text(v.get("unit_level")):
+    def unit_level(self, v, t, n, add):
+        if not t.get("unit_level"):
             return DispatchUnit.Level.COUNTY
-        try:
-            return cell.parse_choice(v["unit_level"], UNIT_LEVELS)
-        except ValueError as error:
-            add(n, "unit_level", str(error))
+        value, error = self.cell("unit_level", v["unit_level"], cell.parse_choice, UNIT_LEVELS)
+        if error is not None:
+            add(n, "unit_level", error)
             return DispatchUnit.Level.COUNTY
+        return value
 
-    def parse_assignment(self, v, n, out, look, add):
-        village_name = cell.normalize_text(v.get("village"))
-        code = cell.normalize_text(v.get("village_code"))
+    def parse_assignment(self, v, t, n, out, look, add):
+        village_name = t.get("village", "")
+        code = t.get("village_code", "")
         if not village_name and not code:
             return  # a person-only row: contact details, no change to where they serve
-        village = self.find_village(look, code, cell.normalize_text(v.get("township")), village_name, n, add)
+        village = self.find_village(look, code, t.get("township", ""), village_name, n, add)
         out["village"] = village
-        out["rotation"] = self.parse(cell.parse_bool, v, "rotation", n, add, default=False)
-        start = self.parse(cell.parse_date, v, "start_date", n, add)
-        end = self.parse(cell.parse_date, v, "end_date", n, add)
-        if start is None and not cell.normalize_text(v.get("start_date")):
+        out["rotation"] = self.parse(cell.parse_bool, v, t, "rotation", n, add, default=False)
+        start = self.parse(cell.parse_date, v, t, "start_date", n, add)
+        end = self.parse(cell.parse_date, v, t, "end_date", n, add)
+        if start is None and not t.get("start_date"):
             add(n, "start_date", "安排到村任职时须填写开始日期。")
         if start and end and end < start:
             add(n, "end_date", "结束日期不能早于开始日期。")
-        level = self.parse(cell.parse_choice, v, "dispatch_level", n, add, DISPATCH_LEVELS)
-        if level is None and not cell.normalize_text(v.get("dispatch_level")):
+        level = self.parse(cell.parse_choice, v, t, "dispatch_level", n, add, DISPATCH_LEVELS)
+        if level is None and not t.get("dispatch_level"):
             add(n, "dispatch_level", "请填写派驻层级（省派、市派或县派）。")
-        role = self.parse(cell.parse_choice, v, "role", n, add, DUTIES,
-                          default=Assignment.Duty.FIRST_SECRETARY)
-        batch = self.find_batch(look, cell.normalize_text(v.get("batch")), start, n, add)
+        role = self.parse(cell.parse_choice, v, t, "role", n, add, DUTIES, default=Assignment.Duty.FIRST_SECRETARY)
+        batch = self.find_batch(look, t.get("batch", ""), start, n, add)
         out["batch_end"] = batch.end_date if batch else None
         out["assignment"] = {"batch_id": batch.pk if batch else None, "dispatch_level": level, "role": role,
                              "start_date": start, "end_date": end}
 
-    @staticmethod
-    def parse(parser, v, key, n, add, *args, default=None):
-        if not cell.normalize_text(v.get(key)):
+    def parse(self, parser, v, t, key, n, add, *args, default=None):
+        if not t.get(key):
             return default
-        try:
-            return parser(v[key], *args)
-        except ValueError as error:
-            add(n, key, str(error))
+        value, error = self.cell(key, v[key], parser, *args)
+        if error is not None:
+            add(n, key, error)
             return None
+        return value
 
     def find_village(self, look, code, township, name, n, add):
         if code:
@@ -306,7 +376,7 @@ class RosterImporter(Importer):
             return village
         candidates = look.villages_by_name.get(name, [])
         if township:
-            candidates = [c for c in candidates if c.region.parent.name == township]
+            candidates = [c for c in candidates if c.township == township]
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
@@ -354,8 +424,8 @@ class RosterImporter(Importer):
                     moving_out[current.pk] = (p["row"], p["assignment"]["start_date"])
                     self.check_rotation_date(p, current, add)
                 else:
-                    place = f"{current.village.region.parent.name}{current.village.region.name}"
-                    add(p["row"], "village", f"该同志目前在{place}在岗；如属轮换，请在“是否轮换”列填“是”。")
+                    add(p["row"], "village",
+                        f"该同志目前在{look.place(current)}在岗；如属轮换，请在“是否轮换”列填“是”。")
             p["person"], p["current"] = person, current
         for p in parsed:
             village, asg = p.get("village"), p.get("assignment")
@@ -430,7 +500,7 @@ class RosterImporter(Importer):
 
     def sample(self, p, village, changed):
         shown = privacy.shown_number(self.user, p.get("id_number", ""))
-        place = f"{village.region.parent.name} · {village.region.name}" if village else ""
+        place = f"{village.township} · {village.name}" if village else ""
         return [p["row"], p["fields"].get("name", ""), shown, p.get("unit_name", ""), place, "、".join(changed)]
 
     # --- writing ------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import AuditLog
-from excel.pipeline import insert_rows
+from accounts.models import AuditLog, actor_role
+from excel.pipeline import in_batches, insert_rows
 from villages.dbstats import analyze_after_commit
 
 from .models import Assignment, DispatchUnit, Secretary
@@ -104,6 +104,7 @@ ASSIGNMENT_COLUMNS = ("secretary_id", "village_id", "batch_id", "dispatch_level"
                       "status", "note")
 AUDIT_COLUMNS = ("created_at", "user_id", "ip_address", "action", "content_type_id", "object_id", "object_repr",
                  "changes", "region_id")
+ROSTER_AUDIT_COLUMNS = (*AUDIT_COLUMNS, "username", "user_role")
 PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "phone", "unit", "post", "rank", "region")
 PERSON_ATTNAMES = tuple(f"{f}_id" if f in ("unit", "region") else f for f in PERSON_FIELDS)
 PERSON_DEFAULTS = {name: Secretary._meta.get_field(name).get_default() for name in PERSON_ATTNAMES}
@@ -137,11 +138,11 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, ha
     # hash refuses the whole import.
     Secretary.objects.bulk_create(upserts, batch_size=2000, update_conflicts=True,
                                   unique_fields=["id_number_hash"], update_fields=[*PERSON_FIELDS, "phone_hash"])
-    hashes = _insert_people(new_people, hashes or {})
+    hashes, pks = _insert_people(new_people, hashes or {})
     analyze_after_commit([Secretary], rows=len(upserts) + len(new_people))
     touched = [(row, changes) for row, _, _, changes in people if changes]
     # Django sets primary keys from an upsert on PostgreSQL and SQLite ≥ 3.35; ask the database otherwise.
-    pks = {row["id_number"]: row["person"].pk for row, _ in touched if row["person"] is not None}
+    pks.update((row["id_number"], row["person"].pk) for row, _ in touched if row["person"] is not None)
     pks.update((s.id_number, s.pk) for s in upserts if s.pk is not None)
     missing = [row["id_number"] for row, _ in touched if row["id_number"] not in pks]
     pks.update(_pks_by_id_number(missing, hashes))
@@ -156,43 +157,59 @@ def roster_apply(*, user, unit_region, people, ends, updates, creates, units, ha
     Assignment.objects.bulk_update([a for a, _ in updates], ["batch", "dispatch_level", "role", "start_date",
                                                            "end_date"], batch_size=1000)
     with connection.wrap_database_errors:
-        insert_rows(Assignment, ASSIGNMENT_COLUMNS, [
+        insert_rows(Assignment, ASSIGNMENT_COLUMNS, (
             (pks[row["id_number"]], values["village_id"], values["batch_id"], values["dispatch_level"],
              values["role"], values["start_date"], values["end_date"], Assignment.Status.ACTIVE, "")
             for row, values in creates
-        ])
+        ))
     kind = ContentType.objects.get_for_model(Secretary).pk
     now, ip = timezone.now(), audit.client_ip(request)
     actor = user.pk if user.pk else None  # None: the operator at the shell
-    insert_rows(AuditLog, AUDIT_COLUMNS, [
+    # The actor's name and role as the audit table's insert trigger would look them up (one query a row there).
+    named = (user.username, actor_role(user)) if actor else ("", "")
+    documents = {}  # one changes document per distinct list of changes: insert_rows encodes each object once
+    insert_rows(AuditLog, ROSTER_AUDIT_COLUMNS, (
         (now, actor, ip, AuditLog.Action.UPDATE if row["person"] else AuditLog.Action.CREATE, kind,
-         str(pks[row["id_number"]]), row["fields"].get("name", "")[:200], {"花名册导入": changes}, user.region_id)
+         str(pks[row["id_number"]]), row["fields"].get("name", "")[:200],
+         documents.setdefault(tuple(changes), {"花名册导入": changes}), user.region_id, *named)
         for row, changes in touched
-    ])
+    ))
 
 
-NEW_PERSON_COLUMNS = ("id_number", "id_number_hash", *PERSON_ATTNAMES, "phone_hash")
+NEW_PERSON_COLUMNS = ("id", "id_number", "id_number_hash", *PERSON_ATTNAMES, "phone_hash")
 
 
 def _insert_people(rows, known):
-    """New people as (id_number, *PERSON_ATTNAMES) tuples; returns {number: its hash} (`known`: those computed
-    already). COPY bypasses the fields, so on PostgreSQL the sensitive values are encrypted and hashed here;
-    bulk_create (elsewhere) lets the fields do it."""
+    """New people as (id_number, *PERSON_ATTNAMES) tuples; returns ({number: its hash}, {number: its primary key})
+    (`known`: hashes computed already; no keys where the database chose them). COPY bypasses the fields, so on
+    PostgreSQL the sensitive values are encrypted and hashed here, and the keys are taken from the table's
+    sequence first, for the assignments and audit rows that follow; bulk_create (elsewhere) lets the fields do it."""
     meta = Secretary._meta
     number, number_hash = meta.get_field("id_number"), meta.get_field("id_number_hash")
     hashes = {row[0]: known.get(row[0]) or number_hash.of(row[0]) for row in rows}
+    if not rows:
+        return hashes, {}
     if connection.vendor != "postgresql":
-        insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows)
-        return hashes
+        insert_rows(Secretary, ("id_number", *PERSON_ATTNAMES), rows, analyze=False)  # roster_apply analyses
+        return hashes, {}
+    pks = dict(zip((row[0] for row in rows), _new_ids(Secretary, len(rows)), strict=True))
     phone, phone_hash = meta.get_field("phone"), meta.get_field("phone_hash")
     at = PERSON_ATTNAMES.index("phone") + 1
     with connection.wrap_database_errors:  # COPY raises psycopg's own errors: make a clash an IntegrityError
-        insert_rows(Secretary, NEW_PERSON_COLUMNS, [
-            (number.encrypt(row[0]), hashes[row[0]], *row[1:at], phone.encrypt(row[at]), *row[at + 1:],
-             phone_hash.of(row[at]))
+        insert_rows(Secretary, NEW_PERSON_COLUMNS, (  # a generator: encrypted while the first rows are stored
+            (pks[row[0]], number.encrypt(row[0]), hashes[row[0]], *row[1:at], phone.encrypt(row[at]),
+             *row[at + 1:], phone_hash.of(row[at]))
             for row in rows
-        ])
-    return hashes
+        ), analyze=False)
+    return hashes, pks
+
+
+def _new_ids(model, count):
+    """`count` primary keys from the table's own sequence (PostgreSQL), in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [model._meta.db_table, model._meta.pk.column, count])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _differs(person, fields, region_id):
@@ -203,9 +220,8 @@ def _pks_by_id_number(numbers, hashes):
     """By the hash column (read without decrypting anything); `hashes` has those of the people just inserted."""
     of = Secretary._meta.get_field("id_number_hash").of
     by_hash = {hashes.get(n) or of(n): n for n in numbers}
-    pks, keys = {}, list(by_hash)
-    for start in range(0, len(keys), 5000):
-        for key, pk in Secretary.objects.filter(id_number_hash__in=keys[start:start + 5000]).values_list(
-                "id_number_hash", "pk"):
+    pks = {}
+    for part in in_batches(by_hash, "text"):
+        for key, pk in Secretary.objects.filter(id_number_hash__in=part).order_by().values_list("id_number_hash", "pk"):
             pks[by_hash[key]] = pk
     return pks
