@@ -32,11 +32,6 @@ def excluded_from_conduct(period):
     return list(noticed(period.start_date, period.end_date))
 
 
-def flag_cut(period, ranked):
-    """Flags go to ranks 1..cut: the top `flag_percent` % of those ranked, rounded down, at least one."""
-    return max(1, math.floor(ranked * period.outcome("flag_percent") / 100)) if ranked else 0
-
-
 # Flags a person won earlier in the same batch, in frozen periods of this period's kind and region (scoring.compute
 # joins it per person and adds this period's flag); params: earlier_flags_params(period).
 EARLIER_FLAGS = f"""

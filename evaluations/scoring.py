@@ -41,7 +41,6 @@ from .models import (
 
 PRECISION = 6  # ranks compare composites at this many decimals, so float noise never splits a tie
 FLOAT = "DOUBLE PRECISION"
-RAW = "evaluations_scoring_raw"  # a temporary table: one connection's own, dropped when compute is done
 
 
 def _literal(number):
@@ -192,9 +191,9 @@ def compute(period, *, nominate=True):
 
     `nominate=False` (recomputing a published period after an accepted appeal) keeps the confirmed honours.
 
-    The scores are aggregated once into a temporary table of one row per person and dimension with a column per
-    channel (a province: 100,000 rows); every result of a person — channel scores, composite, ranks, each
-    dimension's score — is read from it and written to their row in one statement. Every participant is written
+    One statement: the scores are aggregated once into one row per person and dimension with a column per channel
+    (a province: 100,000 rows, kept in memory); every result of a person — channel scores, composite, ranks, flag,
+    stars, each dimension's score — is read from them and written to their row. Every participant is written
     once: one without any score gets empty results.
     """
     participant = Participant._meta.db_table
@@ -233,19 +232,16 @@ def compute(period, *, nominate=True):
             # Compiling these few statements to machine code costs more (0.3–0.5 s each at 20,000 people) than
             # it saves: they run once.
             cursor.execute("SET LOCAL jit = off")
+            # The planner would hash the million scores; reading them in group order from the covering index
+            # score_period_participant is faster.
             cursor.execute("SET LOCAL enable_hashagg = off")
-        cursor.execute(f"DROP TABLE IF EXISTS {RAW}")
-        cursor.execute(
-            f"""CREATE TEMPORARY TABLE {RAW} AS
-            SELECT pid, dim, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw, {pivot}
-            FROM ({rows}) raw GROUP BY pid, dim""", params)
-        if postgresql:
-            cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
-        # A composite exists exactly when some weighted channel has a weighted dimension: that many are ranked.
-        cursor.execute(f"SELECT COUNT(DISTINCT pid) FROM {RAW} WHERE dw > 0 AND ({present}) > 0")
-        flag_cut = outcomes.flag_cut(period, cursor.fetchone()[0])
         per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
-        flag = "(CASE WHEN ranked.rc IS NOT NULL AND ranked.rc <= %s THEN 1 ELSE 0 END)"
+        # 夺旗: the top flag_percent % of those ranked (a composite), rounded down, at least one (outcomes.flag_cut),
+        # in integers: n × p / (100 q) for the percentage p / q.
+        numerator, denominator = Decimal(period.outcome("flag_percent")).as_integer_ratio()
+        share = f"n * {numerator} / {100 * denominator}"
+        cut = f"CASE WHEN n = 0 THEN 0 WHEN {share} < 1 THEN 1 ELSE {share} END"
+        flag = "(CASE WHEN ranked.rc IS NOT NULL AND ranked.rc <= ranked.cut THEN 1 ELSE 0 END)"
         # Ranks within 分盟 only where the region has any: otherwise one sort and one join less.
         alliances = Alliance.objects.filter(kind=Alliance.Kind.SUB,
                                             region__path__startswith=period.region.path).exists()
@@ -254,16 +250,24 @@ def compute(period, *, nominate=True):
                          if alliances else "CAST(NULL AS INTEGER) AS ra, CAST(NULL AS INTEGER) AS aid")
         alliance_join = f"LEFT JOIN ({SUB_ALLIANCES}) al ON al.secretary_id = p.secretary_id" if alliances else ""
         won = f"(COALESCE(ranked.won, 0) + {flag}) / %s"
-        # Each composite and its rank key worked out once, not again in every sort that orders by them.
+        # The person-and-dimension rows and each composite with its rank key are worked out once (kept in memory,
+        # not a temporary table written to disk), not again in every sort that orders by them.
         materialized = "MATERIALIZED" if postgresql else ""
         cursor.execute(
-            f"""WITH chan AS (
-                SELECT pid, {channels}{dimensions} FROM {RAW} GROUP BY pid
+            f"""WITH wide AS {materialized} (
+                SELECT pid, dim, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw, {pivot}
+                FROM ({rows}) raw GROUP BY pid, dim
+            ),
+            chan AS (
+                SELECT pid, {channels}{dimensions} FROM wide GROUP BY pid
             ),
             comp AS {materialized} (
                 SELECT *, ROUND(CAST(composite AS NUMERIC), {PRECISION}) AS rank_key FROM (
                     SELECT *, ({total}) / NULLIF({weight}, 0) AS composite, {present} AS weighted
                     FROM chan WHERE {anything}) c
+            ),
+            counted AS (
+                SELECT {cut} AS cut FROM (SELECT COUNT(*) AS n FROM comp WHERE composite IS NOT NULL) ranked_people
             ),
             ranked AS (
                 SELECT p.id AS pid, c.pid AS scored, c.composite, c.weighted, {channel_columns}{dimension_columns},
@@ -272,8 +276,9 @@ def compute(period, *, nominate=True):
                        CASE WHEN c.composite IS NULL THEN NULL
                             ELSE RANK() OVER (PARTITION BY p.township_id ORDER BY {order}) END AS rt,
                        {alliance_rank},
-                       CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr, flags.won
+                       CASE WHEN c.pid IS NULL THEN NULL ELSE prev.rank_county END AS pr, flags.won, counted.cut
                 FROM {participant} p
+                CROSS JOIN counted
                 LEFT JOIN comp c ON c.pid = p.id
                 LEFT JOIN {participant} prev ON prev.period_id = %s AND prev.secretary_id = p.secretary_id
                 LEFT JOIN ({outcomes.EARLIER_FLAGS}) flags
@@ -287,11 +292,12 @@ def compute(period, *, nominate=True):
                 rank_alliance = ranked.ra, flag = ({flag} = 1),
                 stars = CASE WHEN {won} > %s THEN %s ELSE {won} END, grade = '', grade_pending = %s
             FROM ranked WHERE {participant}.id = ranked.pid""",
-            [previous.pk if previous else None, *outcomes.earlier_flags_params(period),
+            [*params, previous.pk if previous else None, *outcomes.earlier_flags_params(period),
              *(SUB_ALLIANCE_PARAMS if alliances else []), period.pk,
-             len(weights), flag_cut, flag_cut, per_star, most, most, flag_cut, per_star, False],
+             len(weights), per_star, most, most, per_star, False],
         )
-        cursor.execute(f"DROP TABLE {RAW}")
+        if postgresql:
+            cursor.execute("SET LOCAL enable_hashagg = DEFAULT")
         outcomes.apply(period, cursor, nominate=nominate)
     Period.objects.filter(pk=period.pk).update(computed_at=timezone.now(), previous=previous)
     period.computed_at, period.previous = timezone.now(), previous
