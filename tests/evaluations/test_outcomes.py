@@ -47,6 +47,19 @@ def test_flags_go_to_the_top_share_and_ties_at_the_boundary(world, scheme, extra
     assert flagged == {"张伟", "刘洋", "陈静"}
 
 
+def test_a_fractional_share_rounds_down(world, scheme, extra_secretaries):
+    set_rules(scheme, flag_percent=Decimal("28.57"))  # 7 × 28.57 % = 1.9999: one flag, not two
+    period = open_period(world, scheme)
+    org(period, dict(zip(NAMES, [95, 90, 85, 80, 75, 70, 65], strict=True)))
+    scoring.compute(period)
+    assert [name for name, p in fetched(period).items() if p.flag] == ["张伟"]
+    set_rules(scheme, flag_percent=Decimal("28.58"))  # 2.0006: two
+    period = open_period(world, scheme, number=2)
+    org(period, dict(zip(NAMES, [95, 90, 85, 80, 75, 70, 65], strict=True)))
+    scoring.compute(period)
+    assert sorted(name for name, p in fetched(period).items() if p.flag) == ["刘洋", "张伟"]
+
+
 def test_at_least_one_flag(world, scheme, period):
     org(period, {"张伟": 80, "李娜": 70})  # 10 % of 2 rounds down to 0: still one flag
     scoring.compute(period)
