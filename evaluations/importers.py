@@ -22,7 +22,7 @@ from excel.reader import Column, FileRejected
 from secretaries import idcard
 
 from . import access, services
-from .models import DEFAULT_DIMENSIONS, Channel, Participant, Period, Score, SurveyTally
+from .models import DEFAULT_DIMENSIONS, SCORE_ROW_CHANNELS, Channel, Participant, Period, Score, SurveyTally
 
 BASE_COLUMNS = (
     Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证", "被评人身份证号"), required=True),
@@ -31,9 +31,8 @@ BASE_COLUMNS = (
     Column("rater", "评分人", ("评分人身份证号", "评分人姓名")),
 )
 CHANNELS = Channel.choices
-# The channels a sheet may carry (a grid's, services.save_grid, and the survey counts): 积分 and 比武评议 come from
-# point events and the judges' scores.
-SHEET_CHANNELS = (Channel.ORG, Channel.TOWNSHIP, Channel.PEER, Channel.VILLAGE, Channel.SURVEY)
+# The channels a sheet may carry: a grid's, and the survey counts.
+SHEET_CHANNELS = (*SCORE_ROW_CHANNELS, Channel.SURVEY)
 OUTSIDE = "不在您的管辖范围或不在本期参评名单中。"
 SCORE_FORMAT = "应为 0–100 的数字，最多两位小数。"
 COUNTS_FORMAT = "党员群众测评应填写“满意/基本满意/不满意”三个人数，用“/”隔开，如 16/3/1。"
@@ -178,7 +177,7 @@ class ScoreImporter(Importer):
         except ValueError as error:
             add(n, "channel", f"{error}。")
             return out  # the dimension cells mean scores or survey counts depending on the channel
-        refused = self.refused_channel(out["channel"])
+        refused = services.channel_refusal(self.period, out["channel"], allowed=SHEET_CHANNELS)
         if refused:
             add(n, "channel", refused)
             return out
@@ -193,17 +192,6 @@ class ScoreImporter(Importer):
             except ValueError as error:
                 add(n, f"d{position}", str(error))
         return out
-
-    def refused_channel(self, channel):
-        """Why the period takes no sheet scores in this channel (save_grid's rules), or None."""
-        label = Channel(channel).label
-        if channel not in SHEET_CHANNELS:
-            return f"{label}的分数不通过评分表录入（积分按积分事项登记，比武评议由评委在活动中评分）。"
-        if channel != Channel.PEER and channel not in self.period.channel_weights():
-            return f"本周期的考评方案没有“{label}”渠道。"
-        if channel == Channel.VILLAGE and self.period.village_input == "codes":
-            return "本周期的村级评价由村两委和群众代表凭测评码评价，不能导入分数。"
-        return None
 
     def find_person(self, v, n, add):
         if cell.FORMULA_WITHOUT_VALUE in (v.get("id_number"), v.get("name")):

@@ -29,6 +29,7 @@ from alliances.models import Alliance, Member
 from . import outcomes
 from .models import (
     MAX_DIMENSIONS,
+    SCORE_ROW_CHANNELS,
     Channel,
     Contest,
     ContestScore,
@@ -83,7 +84,7 @@ def _scored(period, anyone_excused=True):
     by_codes = period.village_input == "codes"
     # Score rows count only for the channels entered as score rows: 积分 and 比武评议 come from their own facts
     # (a score sheet once let such rows in; they are ignored, never mixed with the computed channel).
-    entered = ("org", "township", "peer") if by_codes else ("org", "township", "peer", "village")
+    entered = [c.value for c in SCORE_ROW_CHANNELS if not (by_codes and c == Channel.VILLAGE)]
     score_channels = f" AND channel IN ({', '.join(repr(c) for c in entered)})"
     tally_channels = "" if by_codes else " AND channel <> 'village'"
     sql = f"""
@@ -236,8 +237,8 @@ def compute(period, *, nominate=True):
             # score_period_participant is faster.
             cursor.execute("SET LOCAL enable_hashagg = off")
         per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
-        # 夺旗: the top flag_percent % of those ranked (a composite), rounded down, at least one (outcomes.flag_cut),
-        # in integers: n × p / (100 q) for the percentage p / q.
+        # 夺旗: the top flag_percent % of those ranked (a composite), rounded down, at least one (see outcomes), in
+        # integers: n × p / (100 q) for the percentage p / q.
         numerator, denominator = Decimal(period.outcome("flag_percent")).as_integer_ratio()
         share = f"n * {numerator} / {100 * denominator}"
         cut = f"CASE WHEN n = 0 THEN 0 WHEN {share} < 1 THEN 1 ELSE {share} END"

@@ -54,12 +54,12 @@ def announcement_publish(*, user, region, title, body, to_all_secretaries=False,
     if not people:
         raise ValidationError("所选对象中没有可以接收的账号（第一书记、镇街工作人员或派出单位联络人尚未开通账号）。")
     announcement.audience_size = len(people)
+    audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
+                 changes={"标题": title, "接收人数": len(people)})
     if len(people) <= settings.NOTIFY_INLINE_MAX:
         announcement.save(update_fields=["audience_size"])
         Receipt.objects.bulk_create([Receipt(announcement=announcement, user_id=pk) for pk in people],
                                     batch_size=5000)
-        audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
-                     changes={"标题": title, "接收人数": len(people)})
         announcement_notify(announcement.pk)
     else:
         # A province's secretaries (~21,000): the audience is fixed here, from what this publisher reaches, and
@@ -67,8 +67,6 @@ def announcement_publish(*, user, region, title, body, to_all_secretaries=False,
         # this transaction, so it exists exactly when the announcement does.
         import jobs
 
-        audit.record(user=user, request=request, action=AuditLog.Action.CREATE, obj=announcement,
-                     changes={"标题": title, "接收人数": len(people)})
         job = jobs.start(kind="announcement", user=user, region=region,
                          task="notifications.announcements.announcement_notify",
                          title=f"发送通知公告「{title[:60]}」（{len(people):,} 人）",

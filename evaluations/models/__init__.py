@@ -18,6 +18,7 @@ from .schemes import (  # noqa: F401
     DEFAULT_DIMENSIONS,
     DEFAULT_TRIM_MIN_RATERS,
     MAX_DIMENSIONS,
+    SCORE_ROW_CHANNELS,
     SCORE_VALIDATORS,
     WEIGHT_VALIDATORS,
     Channel,

@@ -30,6 +30,11 @@ class Channel(models.TextChoices):
     CONTEST = "contest", "比武评议"
 
 
+# The channels entered as score rows (a grid, a score sheet, a peer meeting); 党员群众测评 comes as counts, 积分 and
+# 比武评议 from their own facts (point events, the judges' scores).
+SCORE_ROW_CHANNELS = (Channel.ORG, Channel.TOWNSHIP, Channel.PEER, Channel.VILLAGE)
+
+
 # How each channel's scores come in (shown on the scheme page).
 CHANNEL_INPUT = {
     Channel.ORG: "县级评分表：县委组织部按镇街录入",

@@ -54,6 +54,7 @@ from .scores import (  # noqa: F401
     SURVEY_CLOSED,
     CodeRefused,
     UnknownCode,
+    channel_refusal,
     meeting_create,
     save_grid,
     survey_answer,

@@ -138,12 +138,14 @@ def points_from_facts(period, *, user=None):
     if not period.participants.exists():
         return 0
     now, recorder = timezone.now(), user.pk if user is not None else None
-    created = 0
+    created, people = 0, None
     for item in items:
         if item.source == PointItem.Source.SERVICE:
             created += _service_events(item, period, recorder, now)
         else:
-            created += _copied_events(item, period, recorder, now)
+            if people is None:  # {secretary: village}, for the notices' and tasks' events
+                people = dict(period.participants.values_list("secretary", "village"))
+            created += _copied_events(item, period, people, recorder, now)
     if created:
         audit.record(user=user, action=AuditLog.Action.UPDATE, obj=period,
                      changes={"points": f"按系统记录自动登记积分 {created} 条"})
@@ -174,10 +176,9 @@ def _service_events(item, period, recorder, now):
     return written
 
 
-def _copied_events(item, period, recorder, now):
+def _copied_events(item, period, people, recorder, now):
     """The events of absence notices and county tasks (a few per person at most; their dates are the local dates
     of moments, worked out here), written as rows. Returns the number written."""
-    people = dict(period.participants.values_list("secretary", "village"))
     seen = set(PointEvent.objects.filter(item=item, date__range=(period.start_date, period.end_date))
                .exclude(source_key=None).values_list("source_key", flat=True))
     rows = [(item.pk, secretary, people[secretary], day, item.points, evidence, PointEvent.Status.VALID.value,

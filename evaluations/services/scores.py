@@ -12,6 +12,7 @@ from accounts.models import AuditLog
 
 from ..models import (
     ANSWER_POINTS,
+    SCORE_ROW_CHANNELS,
     Answer,
     Channel,
     Participant,
@@ -26,7 +27,18 @@ from .periods import (
     _lock_for_scoring,
 )
 
-GRID_CHANNELS = (Channel.ORG, Channel.TOWNSHIP, Channel.PEER, Channel.VILLAGE)
+
+def channel_refusal(period, channel, allowed=SCORE_ROW_CHANNELS):
+    """Why the period takes no scores of this channel as rows (a grid; a score sheet, which also carries the
+    survey counts: `allowed`), or None."""
+    label = Channel(channel).label
+    if channel not in allowed:
+        return f"{label}的分数不通过评分表录入（积分按积分事项登记，比武评议由评委在活动中评分）。"
+    if channel != Channel.PEER and channel not in period.channel_weights():
+        return f"本周期的考评方案没有“{label}”渠道。"
+    if channel == Channel.VILLAGE and period.village_input == "codes":
+        return "本周期的村级评价由村两委和群众代表凭测评码评价，不能录入或导入分数。"
+    return None
 
 
 @transaction.atomic
@@ -41,12 +53,9 @@ def save_grid(period, channel, rows, *, user, request=None, meeting=None, rater=
         raise ValidationError("观摩互评需要指定评分人。")
     if channel == Channel.SURVEY:
         raise ValidationError("党员群众测评通过测评码或汇总表导入，不能直接录入分数。")
-    if channel not in GRID_CHANNELS:
-        raise ValidationError("该渠道的分数不通过评分表录入。")
-    if channel != Channel.PEER and channel not in period.channel_weights():
-        raise ValidationError(f"本周期的考评方案没有“{Channel(channel).label}”渠道。")
-    if channel == Channel.VILLAGE and period.village_input == "codes":
-        raise ValidationError("本周期的村级评价由村两委和群众代表凭测评码评价，不能直接录入分数。")
+    refusal = channel_refusal(period, channel)
+    if refusal:
+        raise ValidationError(refusal)
     existing = {}
     for score in Score.objects.filter(period=period, channel=channel, rater=rater,
                                       participant__in=[p.pk for p in rows]):
