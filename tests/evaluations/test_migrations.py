@@ -6,21 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migrating import state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("evaluations", "0003_participant_alliance")]
 AFTER = [("evaluations", "0005_eval_channels_as_data")]
-
-
-def state(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_schemes_and_published_periods_come_through(world):

@@ -3,20 +3,13 @@ learns how many people it went to, and is linked to the job that sent its messag
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("notifications", "0001_reach_notifications"), ("jobs", "0003_job_heartbeat")]
 AFTER = [("notifications", "0003_fill_announcement_sizes")]
-
-
-def state(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_announcements_get_their_audience_size_and_job(world):
