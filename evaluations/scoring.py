@@ -32,11 +32,11 @@ from .models import (
     SCORE_ROW_CHANNELS,
     Channel,
     Contest,
-    ContestScore,
+    ContestTotal,
     Participant,
     Period,
     PointEvent,
-    Score,
+    ScoreTotal,
     SurveyTally,
 )
 
@@ -54,100 +54,92 @@ def _case(column, mapping):
     return f"(CASE {column} {whens} ELSE 0 END)"
 
 
-def _weighted(period, inner):
-    """SELECT pid, ch, dim, score of `inner` with each row's dimension weight (dw) and channel weight (cw)."""
-    dimension_weights = dict(enumerate(period.dimension_weights(), start=1))
-    channel_weights = {f"'{channel}'": weight for channel, weight in period.channel_weights().items()
-                       if channel in Channel.values}
-    return f"""
-    SELECT pid, ch, dim, score, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw,
-           CAST({_case("ch", channel_weights)} AS {FLOAT}) AS cw
-    FROM ({inner}) raw"""
-
-
-def _not_excused(period, column, anyone_excused):
-    """(` AND column NOT IN (the period's excused)`, its params): the excused (免评, decided at the lock) have no
-    results, so their scores are left out. Nothing when the caller knows nobody is excused (one test per score
-    row fewer: 1.7 million at a province's computation)."""
-    if not anyone_excused:
-        return "", []
-    return (f" AND {column} NOT IN (SELECT id FROM {Participant._meta.db_table} WHERE period_id = %s AND excused = %s)",
-            [period.pk, True])
-
-
-def _scored(period, anyone_excused=True):
-    """(SELECT pid, ch, dim, score, its params) of the channels entered as score rows and survey tallies."""
-    trim = int(period.trim_min_raters)
-    score, tally = Score._meta.db_table, SurveyTally._meta.db_table
-    excused, excused_params = _not_excused(period, "participant_id", anyone_excused)
-    # 村级评价 comes either from the grid or from the representatives' codes, as the scheme says: never both.
-    by_codes = period.village_input == "codes"
-    # Score rows count only for the channels entered as score rows: 积分 and 比武评议 come from their own facts
-    # (a score sheet once let such rows in; they are ignored, never mixed with the computed channel).
-    entered = [c.value for c in SCORE_ROW_CHANNELS if not (by_codes and c == Channel.VILLAGE)]
-    score_channels = f" AND channel IN ({', '.join(repr(c) for c in entered)})"
-    tally_channels = "" if by_codes else " AND channel <> 'village'"
-    sql = f"""
-        SELECT participant_id AS pid, channel AS ch, dimension AS dim,
-               CASE WHEN channel = 'peer' AND COUNT(*) >= {trim}
-                    THEN CAST(SUM(value) - MAX(value) - MIN(value) AS {FLOAT}) / (COUNT(*) - 2)
-                    ELSE CAST(SUM(value) AS {FLOAT}) / COUNT(*) END AS score
-        FROM {score} WHERE period_id = %s{excused}{score_channels}
-        GROUP BY participant_id, channel, dimension
-        UNION ALL
-        SELECT participant_id, channel, dimension,
-               CAST(100 * SUM(satisfied) + 60 * SUM(basic) AS {FLOAT}) / SUM(satisfied + basic + unsatisfied)
-        FROM {tally} WHERE period_id = %s{excused}{tally_channels}
-        GROUP BY participant_id, channel, dimension
-        HAVING SUM(satisfied + basic + unsatisfied) > 0"""
-    return sql, [period.pk, *excused_params, period.pk, *excused_params]
-
-
-def _raw(period):
-    """SELECT one row per (person, channel, dimension): the score, its dimension weight, its channel weight."""
-    sql, params = _scored(period)
-    for part, part_params in _extra_channels(period):
-        sql += f"\n        UNION ALL{part}"
-        params += part_params
-    return _weighted(period, sql), params
-
-
 def _dimensions_table(period):
     """One row per dimension position: `SELECT 1 AS dim UNION ALL SELECT 2 …` (a channel scored as a whole)."""
     return " UNION ALL ".join(f"SELECT {i} AS dim" for i in range(1, len(period.dimensions) + 1)) or "SELECT 1"
 
 
-def _extra_channels(period, anyone_excused=True):
-    """The channels computed from other facts than score rows: (SQL after UNION ALL, its params)."""
+def _wide(period, person=None):
+    """(SELECT pid, dim, dw, s_org … s_contest, its params): one row per person (not excused) and dimension, with
+    the dimension's weight and the person's score in each channel for it (NULL: none). `person`: only theirs.
+
+    Each source is aggregated on its own in the order of its index (no sort of the whole), one row per person and
+    dimension, and joined to the people: the scores entered (a column per channel; 观摩互评 without one highest and
+    one lowest from `trim_min_raters` raters on), the survey counts, the judges' scores and the points.
+    """
+    participant, score, tally = Participant._meta.db_table, ScoreTotal._meta.db_table, SurveyTally._meta.db_table
+    contest, contest_total, event = Contest._meta.db_table, ContestTotal._meta.db_table, PointEvent._meta.db_table
     weights = period.channel_weights()
-    parts = []
-    if Channel.POINTS in weights:
-        # base + the period's points (events not revoked), capped to 0–100; the same for every dimension.
-        participant, event = Participant._meta.db_table, PointEvent._meta.db_table
-        base = _literal(period.points_base)
-        parts.append((f"""
-        SELECT p.id AS pid, 'points' AS ch, d.dim AS dim,
-               CAST(CASE WHEN {base} + COALESCE(e.total, 0) > 100 THEN 100
-                         WHEN {base} + COALESCE(e.total, 0) < 0 THEN 0
-                         ELSE {base} + COALESCE(e.total, 0) END AS {FLOAT}) AS score
-        FROM {participant} p
-        CROSS JOIN ({_dimensions_table(period)}) d
-        LEFT JOIN (SELECT secretary_id, SUM(points) AS total FROM {event}
-                   WHERE date >= %s AND date <= %s AND status <> %s GROUP BY secretary_id) e
-               ON e.secretary_id = p.secretary_id
-        WHERE p.period_id = %s AND p.excused = %s""",
-                      [period.start_date, period.end_date, PointEvent.Status.REVOKED.value, period.pk, False]))
+    trim = int(period.trim_min_raters)
+    # 村级评价 comes either from the grid or from the representatives' codes, as the scheme says: never both.
+    by_codes = period.village_input == "codes"
+    # Score rows count only for the channels entered as score rows: 积分 and 比武评议 come from their own facts
+    # (a score sheet once let such rows in; they are ignored, never mixed with the computed channel).
+    entered = [c.value for c in SCORE_ROW_CHANNELS if not (by_codes and c == Channel.VILLAGE)]
+    counted = [Channel.SURVEY.value, *([Channel.VILLAGE.value] if by_codes else [])]
+    only = (lambda column: f" AND {column} = %s") if person else (lambda column: "")
+    mine = [person.pk] if person else []
+    columns = {c: f"CAST(NULL AS {FLOAT})" for c in Channel.values}
+    joins, params = [], []
+
+    pivot = ", ".join(f"MAX(CASE WHEN ch = '{c}' THEN score END) AS s_{c}" for c in entered)
+    joins.append(f"""
+        LEFT JOIN (SELECT pid, dim, {pivot} FROM (
+            SELECT participant_id AS pid, dimension AS dim, channel AS ch,
+                   CASE WHEN channel = 'peer' AND n >= {trim} THEN CAST(total - high - low AS {FLOAT}) / (n - 2)
+                        ELSE CAST(total AS {FLOAT}) / n END AS score
+            FROM {score} WHERE period_id = %s AND channel IN ({", ".join(f"'{c}'" for c in entered)})
+                 {only("participant_id")}) entered GROUP BY pid, dim
+        ) s ON s.pid = p.id AND s.dim = d.dim""")
+    params += [period.pk, *mine]
+    for c in entered:
+        columns[c] = f"s.s_{c}"
+
+    # 满意 100, 基本满意 60, 不满意 0: the mean over the responses.
+    survey = ", ".join(
+        f"CAST(100 * SUM(satisfied) FILTER (WHERE channel = '{c}') + 60 * SUM(basic) FILTER (WHERE channel = '{c}')"
+        f" AS {FLOAT}) / NULLIF(SUM(satisfied + basic + unsatisfied) FILTER (WHERE channel = '{c}'), 0) AS s_{c}"
+        for c in counted)
+    joins.append(f"""
+        LEFT JOIN (SELECT participant_id AS pid, dimension AS dim, {survey} FROM {tally}
+                   WHERE period_id = %s AND channel IN ({", ".join(f"'{c}'" for c in counted)})
+                         {only("participant_id")}
+                   GROUP BY participant_id, dimension) t ON t.pid = p.id AND t.dim = d.dim""")
+    params += [period.pk, *mine]
+    for c in counted:
+        columns[c] = f"t.s_{c}"
+
     if Channel.CONTEST in weights:
         # the mean of the judges' scores over every contest of the period, per dimension
-        contest, contest_score = Contest._meta.db_table, ContestScore._meta.db_table
-        excused, excused_params = _not_excused(period, "s.speaker_id", anyone_excused)
-        parts.append((f"""
-        SELECT s.speaker_id AS pid, 'contest' AS ch, s.dimension AS dim,
-               CAST(SUM(s.value) AS {FLOAT}) / COUNT(*) AS score
-        FROM {contest_score} s JOIN {contest} c ON c.id = s.contest_id
-        WHERE c.period_id = %s{excused}
-        GROUP BY s.speaker_id, s.dimension""", [period.pk, *excused_params]))
-    return parts
+        joins.append(f"""
+        LEFT JOIN (SELECT pid, dim, CAST(SUM(total) AS {FLOAT}) / SUM(n) AS s_contest FROM (
+            SELECT speaker_id AS pid, dimension AS dim, total, n FROM {contest_total}
+            WHERE contest_id IN (SELECT id FROM {contest} WHERE period_id = %s){only("speaker_id")}) judged
+            GROUP BY pid, dim
+        ) k ON k.pid = p.id AND k.dim = d.dim""")
+        params += [period.pk, *mine]
+        columns[Channel.CONTEST.value] = "k.s_contest"
+
+    if Channel.POINTS in weights:
+        # base + the period's points (events not revoked), capped to 0–100; the same for every dimension.
+        base = _literal(period.points_base)
+        joins.append(f"""
+        LEFT JOIN (SELECT secretary_id, SUM(points) AS total FROM {event}
+                   WHERE date >= %s AND date <= %s AND status <> %s{only("secretary_id")}
+                   GROUP BY secretary_id) e ON e.secretary_id = p.secretary_id""")
+        params += [period.start_date, period.end_date, PointEvent.Status.REVOKED.value,
+                   *([person.secretary_id] if person else [])]
+        columns[Channel.POINTS.value] = (
+            f"CAST(CASE WHEN {base} + COALESCE(e.total, 0) > 100 THEN 100 WHEN {base} + COALESCE(e.total, 0) < 0 "
+            f"THEN 0 ELSE {base} + COALESCE(e.total, 0) END AS {FLOAT})")
+
+    dimension_weights = dict(enumerate(period.dimension_weights(), start=1))
+    sql = f"""
+        SELECT p.id AS pid, d.dim, CAST({_case("d.dim", dimension_weights)} AS {FLOAT}) AS dw,
+               {", ".join(f"{column} AS s_{c}" for c, column in columns.items())}
+        FROM {participant} p CROSS JOIN ({_dimensions_table(period)}) d{"".join(joins)}
+        WHERE p.period_id = %s AND p.excused = %s{only("p.id")}"""
+    return sql, [*params, period.pk, False, *mine]
 
 
 # Each secretary's 分盟 (as a member or its convener; the lowest id if, unexpectedly, several): ranks within it.
@@ -201,13 +193,7 @@ def compute(period, *, nominate=True):
     previous = previous_period(period)
     weights = {channel: weight for channel, weight in period.channel_weights().items()
                if channel in Channel.values and weight > 0}
-    anyone_excused = Participant.objects.filter(period=period, excused=True).exists()
-    rows, params = _scored(period, anyone_excused)
-    for part, part_params in _extra_channels(period, anyone_excused):
-        rows += f"\n        UNION ALL{part}"
-        params += part_params
-    dimension_weights = dict(enumerate(period.dimension_weights(), start=1))
-    pivot = ", ".join(f"MAX(CASE WHEN ch = '{c}' THEN score END) AS s_{c}" for c in Channel.values)
+    wide, params = _wide(period)
     # A channel's score: its dimensions' scores weighted by the dimension weights (over those present); none
     # when the dimensions present weigh nothing.
     channels = ", ".join(f"SUM(s_{c} * dw) / NULLIF(SUM(CASE WHEN s_{c} IS NULL THEN 0 ELSE dw END), 0) AS s_{c}"
@@ -216,7 +202,7 @@ def compute(period, *, nominate=True):
     total, weight, present = _combined([(f"s_{c}", w) for c, w in weights.items()])
     # A dimension's score: its channel scores weighted by the channel weights (over the weighted channels
     # present), in the column of its position; the columns past the period's dimensions are emptied.
-    positions = range(1, len(dimension_weights) + 1)
+    positions = range(1, len(period.dimension_weights()) + 1)
     dimensions = "".join(f", MAX(CASE WHEN dim = {i} THEN ({total}) / NULLIF({weight}, 0) END) AS d{i}"
                          for i in positions)
     dimension_columns = "".join(f", c.d{i}" for i in positions)
@@ -255,10 +241,7 @@ def compute(period, *, nominate=True):
         # not a temporary table written to disk), not again in every sort that orders by them.
         materialized = "MATERIALIZED" if postgresql else ""
         cursor.execute(
-            f"""WITH wide AS {materialized} (
-                SELECT pid, dim, CAST({_case("dim", dimension_weights)} AS {FLOAT}) AS dw, {pivot}
-                FROM ({rows}) raw GROUP BY pid, dim
-            ),
+            f"""WITH wide AS {materialized} ({wide}),
             chan AS (
                 SELECT pid, {channels}{dimensions} FROM wide GROUP BY pid
             ),
@@ -306,10 +289,12 @@ def compute(period, *, nominate=True):
 
 def channel_dimension_scores(participant):
     """One person's score per channel and dimension (the detail page): {channel: {position: score}}."""
-    raw, params = _raw(participant.period)
+    wide, params = _wide(participant.period, participant)
+    table = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ch, dim, score FROM ({raw}) raw WHERE pid = %s", [*params, participant.pk])
-        table = {}
-        for channel, dimension, score in cursor.fetchall():
-            table.setdefault(channel, {})[dimension] = Decimal(str(score))
+        cursor.execute(f"SELECT dim, {', '.join(f's_{c}' for c in Channel.values)} FROM ({wide}) wide", params)
+        for dimension, *scores in cursor.fetchall():
+            for channel, score in zip(Channel.values, scores, strict=True):
+                if score is not None:
+                    table.setdefault(channel, {})[dimension] = Decimal(str(score))
     return table

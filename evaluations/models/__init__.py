@@ -7,7 +7,7 @@ are stored one per (person, channel, rater, dimension); results are computed fro
 """
 
 from .appeals import Appeal, ScoreChange  # noqa: F401
-from .contests import Contest, ContestJudge, ContestScore  # noqa: F401
+from .contests import Contest, ContestJudge, ContestScore, ContestTotal  # noqa: F401
 from .honours import Honour  # noqa: F401
 from .periods import Grade, Participant, Period  # noqa: F401
 from .points import PointEvent, PointItem  # noqa: F401
@@ -33,6 +33,7 @@ from .scores import (  # noqa: F401
     Answer,
     PeerMeeting,
     Score,
+    ScoreTotal,
     SurveyCode,
     SurveyTally,
     new_code,
