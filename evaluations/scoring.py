@@ -14,6 +14,9 @@ of those.
 Ranks are standard competition ranks (1, 2, 2, 4) over the composite at six decimals, county-wide and within
 each township; the previous period of the same kind gives 位次进退.
 
+The scores are read as their totals per person, channel and dimension (count, sum, highest, lowest: ScoreTotal,
+and ContestTotal for the judges'), which the database keeps equal to the scores at every write (migration 0013).
+
 Sums of the scores are exact; everything after them is double precision (15 significant digits, nothing
 rounded in between), stored at six decimals. On PostgreSQL that is twice as fast as NUMERIC for a province
 (20,000 people, 1.2 million scores: see tests/perf/test_evaluation_perf.py) and gives the same stored results.
@@ -184,8 +187,8 @@ def compute(period, *, nominate=True):
 
     `nominate=False` (recomputing a published period after an accepted appeal) keeps the confirmed honours.
 
-    One statement: the scores are aggregated once into one row per person and dimension with a column per channel
-    (a province: 100,000 rows, kept in memory); every result of a person — channel scores, composite, ranks, flag,
+    One statement: the scores are gathered once into one row per person and dimension with a column per channel
+    (`_wide`; a province: 100,000 rows, kept in memory); every result of a person — channel scores, composite, ranks, flag,
     stars, each dimension's score — is read from them and written to their row. Every participant is written
     once: one without any score gets empty results.
     """
@@ -219,8 +222,8 @@ def compute(period, *, nominate=True):
             # Compiling these few statements to machine code costs more (0.3–0.5 s each at 20,000 people) than
             # it saves: they run once.
             cursor.execute("SET LOCAL jit = off")
-            # The planner would hash the million scores; reading them in group order from the covering index
-            # score_period_participant is faster.
+            # The planner would hash the 300,000 totals; reading them in group order from the covering index
+            # score_total_period is faster.
             cursor.execute("SET LOCAL enable_hashagg = off")
         per_star, most = int(period.outcome("flags_per_star")), int(period.outcome("max_stars"))
         # 夺旗: the top flag_percent % of those ranked (a composite), rounded down, at least one (see outcomes), in
@@ -238,7 +241,7 @@ def compute(period, *, nominate=True):
         alliance_join = f"LEFT JOIN ({SUB_ALLIANCES}) al ON al.secretary_id = p.secretary_id" if alliances else ""
         won = f"(COALESCE(ranked.won, 0) + {flag}) / %s"
         # The person-and-dimension rows and each composite with its rank key are worked out once (kept in memory,
-        # not a temporary table written to disk), not again in every sort that orders by them.
+        # not a temporary table written to disk), not again in every expression and sort that reads them.
         materialized = "MATERIALIZED" if postgresql else ""
         cursor.execute(
             f"""WITH wide AS {materialized} ({wide}),

@@ -14,37 +14,51 @@ each recomputation sees what the other committed. SQLite has one writer at a tim
 import django.db.models.deletion
 from django.db import migrations, models
 
+# The totals of the given keys (parallel arrays: one (period, person, channel, dimension) per position) recomputed
+# from the scores, once the periods' rows are held.
 POSTGRES_SQL = r"""
-CREATE FUNCTION evaluations_score_totals_refresh(periods bigint[], people bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+CREATE FUNCTION evaluations_score_totals_refresh(periods bigint[], people bigint[], channels text[],
+                                                 dimensions integer[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM evaluations_period WHERE id = ANY(periods) ORDER BY id FOR NO KEY UPDATE;
-  DELETE FROM evaluations_scoretotal WHERE participant_id = ANY(people);
+  DELETE FROM evaluations_scoretotal t USING unnest(people, channels, dimensions) AS k(participant_id, channel, dimension)
+    WHERE t.participant_id = k.participant_id AND t.channel = k.channel AND t.dimension = k.dimension;
   INSERT INTO evaluations_scoretotal (period_id, participant_id, channel, dimension, n, total, high, low)
-    SELECT period_id, participant_id, channel, dimension, COUNT(*), SUM(value), MAX(value), MIN(value)
-    FROM evaluations_score WHERE participant_id = ANY(people)
-    GROUP BY period_id, participant_id, channel, dimension;
+    SELECT s.period_id, s.participant_id, s.channel, s.dimension, COUNT(*), SUM(s.value), MAX(s.value), MIN(s.value)
+    FROM unnest(periods, people, channels, dimensions) AS k(period_id, participant_id, channel, dimension)
+    JOIN evaluations_score s ON s.period_id = k.period_id AND s.participant_id = k.participant_id
+                            AND s.channel = k.channel AND s.dimension = k.dimension
+    GROUP BY s.period_id, s.participant_id, s.channel, s.dimension;
 END $$;
 
 CREATE FUNCTION evaluations_score_totals_new() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE periods bigint[]; people bigint[]; channels text[]; dimensions integer[];
 BEGIN
-  PERFORM evaluations_score_totals_refresh(ARRAY(SELECT DISTINCT period_id FROM new_rows),
-                                           ARRAY(SELECT DISTINCT participant_id FROM new_rows));
+  SELECT array_agg(period_id), array_agg(participant_id), array_agg(channel), array_agg(dimension)
+    INTO periods, people, channels, dimensions
+    FROM (SELECT DISTINCT period_id, participant_id, channel, dimension FROM new_rows) k;
+  PERFORM evaluations_score_totals_refresh(periods, people, channels, dimensions);
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION evaluations_score_totals_old() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE periods bigint[]; people bigint[]; channels text[]; dimensions integer[];
 BEGIN
-  PERFORM evaluations_score_totals_refresh(ARRAY(SELECT DISTINCT period_id FROM old_rows),
-                                           ARRAY(SELECT DISTINCT participant_id FROM old_rows));
+  SELECT array_agg(period_id), array_agg(participant_id), array_agg(channel), array_agg(dimension)
+    INTO periods, people, channels, dimensions
+    FROM (SELECT DISTINCT period_id, participant_id, channel, dimension FROM old_rows) k;
+  PERFORM evaluations_score_totals_refresh(periods, people, channels, dimensions);
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION evaluations_score_totals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE periods bigint[]; people bigint[]; channels text[]; dimensions integer[];
 BEGIN
-  PERFORM evaluations_score_totals_refresh(
-    ARRAY(SELECT period_id FROM old_rows UNION SELECT period_id FROM new_rows),
-    ARRAY(SELECT participant_id FROM old_rows UNION SELECT participant_id FROM new_rows));
+  SELECT array_agg(period_id), array_agg(participant_id), array_agg(channel), array_agg(dimension)
+    INTO periods, people, channels, dimensions
+    FROM (SELECT period_id, participant_id, channel, dimension FROM old_rows
+          UNION SELECT period_id, participant_id, channel, dimension FROM new_rows) k;
+  PERFORM evaluations_score_totals_refresh(periods, people, channels, dimensions);
   RETURN NULL;
 END $$;
 
@@ -56,37 +70,46 @@ CREATE TRIGGER evaluations_score_totals_update AFTER UPDATE ON evaluations_score
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION evaluations_score_totals_changed();
 
-CREATE FUNCTION evaluations_contest_totals_refresh(contests bigint[], speakers bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+CREATE FUNCTION evaluations_contest_totals_refresh(contests bigint[], speakers bigint[], dimensions integer[])
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM evaluations_period
     WHERE id IN (SELECT period_id FROM evaluations_contest WHERE id = ANY(contests)) ORDER BY id FOR NO KEY UPDATE;
-  DELETE FROM evaluations_contesttotal WHERE contest_id = ANY(contests) AND speaker_id = ANY(speakers);
+  DELETE FROM evaluations_contesttotal t USING unnest(contests, speakers, dimensions) AS k(contest_id, speaker_id, dimension)
+    WHERE t.contest_id = k.contest_id AND t.speaker_id = k.speaker_id AND t.dimension = k.dimension;
   INSERT INTO evaluations_contesttotal (contest_id, speaker_id, dimension, n, total)
-    SELECT contest_id, speaker_id, dimension, COUNT(*), SUM(value) FROM evaluations_contestscore
-    WHERE contest_id = ANY(contests) AND speaker_id = ANY(speakers)
-    GROUP BY contest_id, speaker_id, dimension;
+    SELECT s.contest_id, s.speaker_id, s.dimension, COUNT(*), SUM(s.value)
+    FROM unnest(contests, speakers, dimensions) AS k(contest_id, speaker_id, dimension)
+    JOIN evaluations_contestscore s ON s.contest_id = k.contest_id AND s.speaker_id = k.speaker_id
+                                   AND s.dimension = k.dimension
+    GROUP BY s.contest_id, s.speaker_id, s.dimension;
 END $$;
 
 CREATE FUNCTION evaluations_contest_totals_new() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE contests bigint[]; speakers bigint[]; dimensions integer[];
 BEGIN
-  PERFORM evaluations_contest_totals_refresh(ARRAY(SELECT DISTINCT contest_id FROM new_rows),
-                                             ARRAY(SELECT DISTINCT speaker_id FROM new_rows));
+  SELECT array_agg(contest_id), array_agg(speaker_id), array_agg(dimension) INTO contests, speakers, dimensions
+    FROM (SELECT DISTINCT contest_id, speaker_id, dimension FROM new_rows) k;
+  PERFORM evaluations_contest_totals_refresh(contests, speakers, dimensions);
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION evaluations_contest_totals_old() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE contests bigint[]; speakers bigint[]; dimensions integer[];
 BEGIN
-  PERFORM evaluations_contest_totals_refresh(ARRAY(SELECT DISTINCT contest_id FROM old_rows),
-                                             ARRAY(SELECT DISTINCT speaker_id FROM old_rows));
+  SELECT array_agg(contest_id), array_agg(speaker_id), array_agg(dimension) INTO contests, speakers, dimensions
+    FROM (SELECT DISTINCT contest_id, speaker_id, dimension FROM old_rows) k;
+  PERFORM evaluations_contest_totals_refresh(contests, speakers, dimensions);
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION evaluations_contest_totals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE contests bigint[]; speakers bigint[]; dimensions integer[];
 BEGIN
-  PERFORM evaluations_contest_totals_refresh(
-    ARRAY(SELECT contest_id FROM old_rows UNION SELECT contest_id FROM new_rows),
-    ARRAY(SELECT speaker_id FROM old_rows UNION SELECT speaker_id FROM new_rows));
+  SELECT array_agg(contest_id), array_agg(speaker_id), array_agg(dimension) INTO contests, speakers, dimensions
+    FROM (SELECT contest_id, speaker_id, dimension FROM old_rows
+          UNION SELECT contest_id, speaker_id, dimension FROM new_rows) k;
+  PERFORM evaluations_contest_totals_refresh(contests, speakers, dimensions);
   RETURN NULL;
 END $$;
 
@@ -106,14 +129,14 @@ DROP TRIGGER IF EXISTS evaluations_score_totals_update ON evaluations_score;
 DROP FUNCTION IF EXISTS evaluations_score_totals_new();
 DROP FUNCTION IF EXISTS evaluations_score_totals_old();
 DROP FUNCTION IF EXISTS evaluations_score_totals_changed();
-DROP FUNCTION IF EXISTS evaluations_score_totals_refresh(bigint[], bigint[]);
+DROP FUNCTION IF EXISTS evaluations_score_totals_refresh(bigint[], bigint[], text[], integer[]);
 DROP TRIGGER IF EXISTS evaluations_contest_totals_insert ON evaluations_contestscore;
 DROP TRIGGER IF EXISTS evaluations_contest_totals_delete ON evaluations_contestscore;
 DROP TRIGGER IF EXISTS evaluations_contest_totals_update ON evaluations_contestscore;
 DROP FUNCTION IF EXISTS evaluations_contest_totals_new();
 DROP FUNCTION IF EXISTS evaluations_contest_totals_old();
 DROP FUNCTION IF EXISTS evaluations_contest_totals_changed();
-DROP FUNCTION IF EXISTS evaluations_contest_totals_refresh(bigint[], bigint[]);
+DROP FUNCTION IF EXISTS evaluations_contest_totals_refresh(bigint[], bigint[], integer[]);
 """
 
 # SQLite: per row, the totals of the row's (person, channel, dimension) — before and after an update.

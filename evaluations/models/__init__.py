@@ -2,8 +2,9 @@
 
 A scheme is the county's rules (dimension weights, channel weights, peer-review trimming). A period copies
 its scheme into `rules` when it opens, so changing a scheme never changes an open or closed period. Scores
-are stored one per (person, channel, rater, dimension); results are computed from them in the database
-(see scoring.py) and frozen when the period is locked.
+are stored one per (person, channel, rater, dimension), with their totals per (person, channel, dimension) kept
+by the database; results are computed from those in the database (see scoring.py) and frozen when the period is
+locked.
 """
 
 from .appeals import Appeal, ScoreChange  # noqa: F401

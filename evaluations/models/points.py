@@ -2,7 +2,7 @@
 system's own facts: an issued absence notice, a county task confirmed done, a service record).
 
 A period's points channel is the scheme's base (80 by default) plus the points of the events dated within the
-period, capped to 0–100 (scoring._raw). An event can be disputed by the secretary; county staff keep or revoke it.
+period, capped to 0–100 (scoring._wide). An event can be disputed by the secretary; county staff keep or revoke it.
 """
 
 from django.conf import settings
