@@ -20,9 +20,10 @@ from excel import values as cell
 from excel.pipeline import Importer, Plan, RowProblems, insert_rows
 from excel.reader import Column, FileRejected
 from secretaries import idcard
+from villages.dbstats import analyze_after_commit
 
 from . import access, services
-from .models import DEFAULT_DIMENSIONS, SCORE_ROW_CHANNELS, Channel, Participant, Period, Score, SurveyTally
+from .models import DEFAULT_DIMENSIONS, SCORE_ROW_CHANNELS, Channel, Participant, Period, Score, ScoreTotal, SurveyTally
 
 BASE_COLUMNS = (
     Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "身份证", "被评人身份证号"), required=True),
@@ -316,6 +317,7 @@ class ScoreImporter(Importer):
         services.ensure_scoring(period)  # locked since the check: a ValidationError, nothing written
         payload = plan.payload
         insert_rows(Score, SCORE_FIELDS, payload["creates"])
+        analyze_after_commit([ScoreTotal], rows=len(payload["creates"]))  # the totals the database wrote for them
         Score.objects.bulk_update(payload["updates"], ["value", "entered_by"], batch_size=2000)
         survey = payload["survey"]
         for part in chunks(survey):

@@ -188,9 +188,9 @@ def compute(period, *, nominate=True):
     `nominate=False` (recomputing a published period after an accepted appeal) keeps the confirmed honours.
 
     One statement: the scores are gathered once into one row per person and dimension with a column per channel
-    (`_wide`; a province: 100,000 rows, kept in memory); every result of a person — channel scores, composite, ranks, flag,
-    stars, each dimension's score — is read from them and written to their row. Every participant is written
-    once: one without any score gets empty results.
+    (`_wide`; a province: 100,000 rows, kept in memory); every result of a person — channel scores, composite,
+    ranks, flag, stars, each dimension's score — is read from them and written to their row. Every participant is
+    written once: one without any score gets empty results.
     """
     participant = Participant._meta.db_table
     previous = previous_period(period)

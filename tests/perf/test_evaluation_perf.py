@@ -10,6 +10,11 @@ fact that becomes an automatic points event at the first computation); one 擂�
 5 judges score its 20 speakers (500,000 contest scores). The previous quarter holds everyone's rank, so
 位次进退 is computed too.
 
+The database keeps the scores' totals per person, channel and dimension as the scores are written (triggers, see
+evaluations migration 0013); the computation reads those. What that costs where scores are entered is timed too:
+a township's and a county's 组织考评 grid saved with every value changed, with the totals kept and (PostgreSQL)
+with the triggers switched off.
+
 Timed: the FIRST computation of the period, as 试算 or 锁定 runs it (`points_from_facts`, then
 `scoring.compute`) on a period nobody has computed yet — target ≤ 2.5 s on PostgreSQL — apart from the
 deferred foreign-key checks its commit runs. Each run is rolled back (and the tables vacuumed) so the next
@@ -325,6 +330,33 @@ def test_compute_and_rank_a_province_period():
         with transaction.atomic(), connection.execute_wrapper(explained):
             scoring.compute(period)
     ranking_page(period, province["admin"], province["city"])
+    if connection.vendor == "postgresql":
+        score_entry(period, province["admin"])
+
+
+def saving_a_grid(period, people, user, keep_totals):
+    """Seconds to save the 组织考评 of `people` with every value changed; rolled back."""
+    with transaction.atomic():
+        if not keep_totals:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {Score._meta.db_table} DISABLE TRIGGER USER")
+        started = time.perf_counter()
+        changed = services.save_grid(period, Channel.ORG, {p: [Decimal("77.5")] * DIMENSIONS for p in people},
+                                     user=user)
+        elapsed = time.perf_counter() - started
+        assert changed == len(people)
+        transaction.set_rollback(True)
+    return elapsed
+
+
+def score_entry(period, admin):
+    township = list(period.participants.order_by("pk")[:PER_TOWNSHIP])
+    county = list(period.participants.order_by("pk")[:PER_TOWNSHIP * TOWNSHIPS_PER_COUNTY])
+    print("\nsaving the 组织考评 grid, every value changed (median of 5, after one not counted):")
+    for label, people in (("a township", township), ("a county", county)):
+        kept, bare = ([saving_a_grid(period, people, admin, keep) for _ in range(6)][1:] for keep in (True, False))
+        print(f"  {label} ({len(people) * DIMENSIONS:,} scores): {statistics.median(kept) * 1000:.0f} ms with the "
+              f"totals kept, {statistics.median(bare) * 1000:.0f} ms without")
 
 
 def assert_one_by_hand(period, person):
