@@ -208,7 +208,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '比武评分汇总',
                 'verbose_name_plural': '比武评分汇总',
-                'constraints': [models.UniqueConstraint(fields=('contest', 'speaker', 'dimension'), include=('n', 'total'), name='contest_total_unique')],
+                'constraints': [models.UniqueConstraint(fields=('contest', 'speaker', 'dimension'), name='contest_total_unique')],
             },
         ),
         migrations.CreateModel(

@@ -98,8 +98,7 @@ class ContestTotal(models.Model):
     class Meta:
         verbose_name = "比武评分汇总"
         verbose_name_plural = "比武评分汇总"
-        # scoring.compute reads a period's contests' totals from this index alone.
-        constraints = [models.UniqueConstraint(fields=["contest", "speaker", "dimension"], include=["n", "total"],
+        constraints = [models.UniqueConstraint(fields=["contest", "speaker", "dimension"],
                                                name="contest_total_unique")]
 
     def __str__(self):
