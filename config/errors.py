@@ -40,6 +40,12 @@ def reason_for_users(exc):
     return message if CJK.search(message) and len(message) < 500 else None
 
 
+def concurrent_writes(exc):
+    """True when the database gave way to one of two transactions writing at once (a deadlock, a serialization
+    failure): nothing of this one was written; submitting again works."""
+    return isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
+
+
 def database_unavailable(exc):
     """True for the database errors that mean "cannot reach the database" rather than "bad query"."""
     if isinstance(exc, (OperationalError, InterfaceError)):

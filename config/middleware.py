@@ -92,6 +92,9 @@ def error_response(request, exc):
     if isinstance(exc, IntegrityError):
         logger.warning("conflicting write refused: %s", exc, exc_info=exc)
         return errors.conflict(request)
+    if errors.concurrent_writes(exc):
+        logger.warning("a concurrent write won: %s", exc, exc_info=exc)
+        return errors.conflict(request)
     if isinstance(exc, (OperationalError, InterfaceError)) or errors.database_unavailable(exc):
         logger.error("database unavailable: %s", exc, exc_info=exc)
         return errors.unavailable(request)

@@ -8,8 +8,10 @@ class EvaluationsConfig(AppConfig):
     def ready(self):
         from excel.registry import register
 
+        from . import totals
         from .importers import ScoreImporter
         from .training_import import AttendanceImporter
 
         register(ScoreImporter)
         register(AttendanceImporter)
+        totals.connect()  # after every migrate: the totals' triggers are all there

@@ -1,5 +1,5 @@
-"""Review of migration 0013: a backup restored keeps the score totals, and the restored database keeps them up to
-date (its triggers and functions came back and work)."""
+"""A backup restored keeps the score totals, and the restored database keeps them up to date (its triggers and
+functions came back and work)."""
 
 import sqlite3
 
