@@ -28,9 +28,9 @@ TOTAL_TABLES = ("evaluations_scoretotal", "evaluations_contesttotal")
 EVENTS = ("INSERT", "DELETE", "UPDATE")
 TRIGGERS = [f"{table}_totals_{event.lower()}" for table in (SCORE_TABLE, CONTEST_TABLE) for event in EVENTS]
 
-# The totals of the given keys (parallel arrays: one (period, person, channel, dimension) per position) recomputed
-# from the scores, once the periods' rows are held.
-POSTGRES_SQL = r"""
+# The totals of the given keys (parallel arrays: one key per position) recomputed from the scores, once the
+# periods' rows are held.
+POSTGRES_REFRESH = r"""
 CREATE FUNCTION evaluations_score_totals_refresh(periods bigint[], people bigint[], channels text[],
                                                  dimensions integer[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -45,45 +45,6 @@ BEGIN
                             AND s.channel = k.channel AND s.dimension = k.dimension
     GROUP BY s.period_id, s.participant_id, s.channel, s.dimension;
 END $$;
-
-CREATE FUNCTION evaluations_score_totals_new() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE periods bigint[]; people bigint[]; channels text[]; dimensions integer[];
-BEGIN
-  SELECT array_agg(period_id), array_agg(participant_id), array_agg(channel), array_agg(dimension)
-    INTO periods, people, channels, dimensions
-    FROM (SELECT DISTINCT period_id, participant_id, channel, dimension FROM new_rows) k;
-  PERFORM evaluations_score_totals_refresh(periods, people, channels, dimensions);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION evaluations_score_totals_old() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE periods bigint[]; people bigint[]; channels text[]; dimensions integer[];
-BEGIN
-  SELECT array_agg(period_id), array_agg(participant_id), array_agg(channel), array_agg(dimension)
-    INTO periods, people, channels, dimensions
-    FROM (SELECT DISTINCT period_id, participant_id, channel, dimension FROM old_rows) k;
-  PERFORM evaluations_score_totals_refresh(periods, people, channels, dimensions);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION evaluations_score_totals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE periods bigint[]; people bigint[]; channels text[]; dimensions integer[];
-BEGIN
-  SELECT array_agg(period_id), array_agg(participant_id), array_agg(channel), array_agg(dimension)
-    INTO periods, people, channels, dimensions
-    FROM (SELECT period_id, participant_id, channel, dimension FROM old_rows
-          UNION SELECT period_id, participant_id, channel, dimension FROM new_rows) k;
-  PERFORM evaluations_score_totals_refresh(periods, people, channels, dimensions);
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER evaluations_score_totals_insert AFTER INSERT ON evaluations_score
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION evaluations_score_totals_new();
-CREATE TRIGGER evaluations_score_totals_delete AFTER DELETE ON evaluations_score
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION evaluations_score_totals_old();
-CREATE TRIGGER evaluations_score_totals_update AFTER UPDATE ON evaluations_score
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION evaluations_score_totals_changed();
 
 CREATE FUNCTION evaluations_contest_totals_refresh(contests bigint[], speakers bigint[], dimensions integer[])
 RETURNS void LANGUAGE plpgsql AS $$
@@ -100,60 +61,51 @@ BEGIN
                                    AND s.dimension = k.dimension
     GROUP BY s.contest_id, s.speaker_id, s.dimension;
 END $$;
+"""
+REFRESH_FUNCTIONS = ["evaluations_score_totals_refresh(bigint[], bigint[], text[], integer[])",
+                     "evaluations_contest_totals_refresh(bigint[], bigint[], integer[])"]
 
-CREATE FUNCTION evaluations_contest_totals_new() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE contests bigint[]; speakers bigint[]; dimensions integer[];
+# Each table's refresh function and the columns of its key with their SQL types.
+KEYS = {
+    SCORE_TABLE: ("evaluations_score_totals_refresh", [("period_id", "bigint"), ("participant_id", "bigint"),
+                                                       ("channel", "text"), ("dimension", "integer")]),
+    CONTEST_TABLE: ("evaluations_contest_totals_refresh",
+                    [("contest_id", "bigint"), ("speaker_id", "bigint"), ("dimension", "integer")]),
+}
+# Each event's transition tables, and the changed keys read from them.
+CHANGED = {
+    "INSERT": ("NEW TABLE AS new_rows", "SELECT DISTINCT {keys} FROM new_rows"),
+    "DELETE": ("OLD TABLE AS old_rows", "SELECT DISTINCT {keys} FROM old_rows"),
+    "UPDATE": ("OLD TABLE AS old_rows NEW TABLE AS new_rows",
+               "SELECT {keys} FROM old_rows UNION SELECT {keys} FROM new_rows"),
+}
+
+
+def _postgres_trigger(table, event):
+    """The trigger (and its function, of the same name) that hands the statement's changed keys to the refresh."""
+    name = f"{table}_totals_{event.lower()}"
+    refresh, keys = KEYS[table]
+    transition, changed = CHANGED[event]
+    arrays = ", ".join(f"k_{column}" for column, _type in keys)
+    return f"""
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE {" ".join(f"k_{column} {kind}[];" for column, kind in keys)}
 BEGIN
-  SELECT array_agg(contest_id), array_agg(speaker_id), array_agg(dimension) INTO contests, speakers, dimensions
-    FROM (SELECT DISTINCT contest_id, speaker_id, dimension FROM new_rows) k;
-  PERFORM evaluations_contest_totals_refresh(contests, speakers, dimensions);
+  SELECT {", ".join(f"array_agg({column})" for column, _type in keys)} INTO {arrays}
+    FROM ({changed.format(keys=", ".join(column for column, _type in keys))}) k;
+  PERFORM {refresh}({arrays});
   RETURN NULL;
 END $$;
-
-CREATE FUNCTION evaluations_contest_totals_old() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE contests bigint[]; speakers bigint[]; dimensions integer[];
-BEGIN
-  SELECT array_agg(contest_id), array_agg(speaker_id), array_agg(dimension) INTO contests, speakers, dimensions
-    FROM (SELECT DISTINCT contest_id, speaker_id, dimension FROM old_rows) k;
-  PERFORM evaluations_contest_totals_refresh(contests, speakers, dimensions);
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION evaluations_contest_totals_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE contests bigint[]; speakers bigint[]; dimensions integer[];
-BEGIN
-  SELECT array_agg(contest_id), array_agg(speaker_id), array_agg(dimension) INTO contests, speakers, dimensions
-    FROM (SELECT contest_id, speaker_id, dimension FROM old_rows
-          UNION SELECT contest_id, speaker_id, dimension FROM new_rows) k;
-  PERFORM evaluations_contest_totals_refresh(contests, speakers, dimensions);
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER evaluations_contestscore_totals_insert AFTER INSERT ON evaluations_contestscore
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION evaluations_contest_totals_new();
-CREATE TRIGGER evaluations_contestscore_totals_delete AFTER DELETE ON evaluations_contestscore
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION evaluations_contest_totals_old();
-CREATE TRIGGER evaluations_contestscore_totals_update AFTER UPDATE ON evaluations_contestscore
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION evaluations_contest_totals_changed();
+CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition}
+  FOR EACH STATEMENT EXECUTE FUNCTION {name}();
 """
 
-POSTGRES_REVERSE = """
-DROP TRIGGER IF EXISTS evaluations_score_totals_insert ON evaluations_score;
-DROP TRIGGER IF EXISTS evaluations_score_totals_delete ON evaluations_score;
-DROP TRIGGER IF EXISTS evaluations_score_totals_update ON evaluations_score;
-DROP FUNCTION IF EXISTS evaluations_score_totals_new();
-DROP FUNCTION IF EXISTS evaluations_score_totals_old();
-DROP FUNCTION IF EXISTS evaluations_score_totals_changed();
-DROP FUNCTION IF EXISTS evaluations_score_totals_refresh(bigint[], bigint[], text[], integer[]);
-DROP TRIGGER IF EXISTS evaluations_contestscore_totals_insert ON evaluations_contestscore;
-DROP TRIGGER IF EXISTS evaluations_contestscore_totals_delete ON evaluations_contestscore;
-DROP TRIGGER IF EXISTS evaluations_contestscore_totals_update ON evaluations_contestscore;
-DROP FUNCTION IF EXISTS evaluations_contest_totals_new();
-DROP FUNCTION IF EXISTS evaluations_contest_totals_old();
-DROP FUNCTION IF EXISTS evaluations_contest_totals_changed();
-DROP FUNCTION IF EXISTS evaluations_contest_totals_refresh(bigint[], bigint[], integer[]);
-"""
+
+POSTGRES_SQL = POSTGRES_REFRESH + "".join(_postgres_trigger(table, event) for table in KEYS for event in EVENTS)
+POSTGRES_REVERSE = "".join(
+    f"DROP TRIGGER IF EXISTS {table}_totals_{event.lower()} ON {table};\n"
+    f"DROP FUNCTION IF EXISTS {table}_totals_{event.lower()}();\n" for table in KEYS for event in EVENTS
+) + "".join(f"DROP FUNCTION IF EXISTS {function};\n" for function in REFRESH_FUNCTIONS)
 
 # SQLite: per row, the totals of the row's (person, channel, dimension) — before and after an update.
 SCORE_KEY = "participant_id = {row}.participant_id AND channel = {row}.channel AND dimension = {row}.dimension"
