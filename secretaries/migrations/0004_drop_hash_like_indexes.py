@@ -3,8 +3,8 @@ the keyed hashes of 身份证号 and phones are only ever compared for equality 
 which the unique index on id_number_hash and the plain index on phone_hash serve. Two indexes fewer to maintain
 for every person written.
 
-Django keeps these indexes out of the migration state, so dropping them changes no state; IF EXISTS makes this a
-no-op on SQLite (which never had them). Should a later AlterField of either field make Django create them again,
+Django keeps these indexes out of the migration state, so dropping them changes no state (PostgreSQL only: SQLite
+never had them). Should a later AlterField of either field make Django create them again,
 tests/secretaries/test_hash_indexes.py says so.
 """
 
@@ -16,16 +16,23 @@ LIKE_INDEXES = {
 }
 
 
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name in LIKE_INDEXES:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def recreate(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name, column in LIKE_INDEXES.items():
+            schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "secretaries_secretary" '
+                                  f'("{column}" varchar_pattern_ops)')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ("secretaries", "0003_list_order_indexes"),
     ]
 
-    operations = [
-        migrations.RunSQL(
-            [f'DROP INDEX IF EXISTS "{name}"' for name in LIKE_INDEXES],
-            [f'CREATE INDEX IF NOT EXISTS "{name}" ON "secretaries_secretary" ("{column}" varchar_pattern_ops)'
-             for name, column in LIKE_INDEXES.items()],
-        ),
-    ]
+    operations = [migrations.RunPython(drop, recreate)]

@@ -74,7 +74,7 @@ def test_normalize_gives_what_nfkc_without_spaces_upper_cased_gives(value):
 
 def test_the_check_character_is_the_iso_7064_one_and_refuses_a_wrong_length():
     first17 = "11010519491231002"
-    expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, idcard.WEIGHTS)) % 11]
+    expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, idcard.WEIGHTS, strict=True)) % 11]
     assert idcard.check_char(first17) == expected == "X"
     with pytest.raises(ValueError):
         idcard.check_char("1101051949123100")
