@@ -62,3 +62,19 @@ def test_lookups_by_number_phone_and_content_type_still_use_an_index(world):
 def test_an_id_number_is_still_found_through_its_hash(world):
     person = Secretary.objects.exclude(id_number="").first()
     assert Secretary.objects.get(id_number=person.id_number) == person
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_analyze_leaves_out_the_ciphertext_and_keeps_the_hashes(world):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname, attstattarget FROM pg_attribute "
+                       "WHERE attrelid = 'secretaries_secretary'::regclass "
+                       "AND attname IN ('id_number', 'phone', 'id_number_hash', 'phone_hash')")
+        targets = dict(cursor.fetchall())
+        cursor.execute("ANALYZE secretaries_secretary")
+        cursor.execute("SELECT attname FROM pg_stats WHERE tablename = 'secretaries_secretary'")
+        with_statistics = {name for (name,) in cursor.fetchall()}
+    assert targets["id_number"] == targets["phone"] == 0
+    assert targets["id_number_hash"] in (-1, None) and targets["phone_hash"] in (-1, None)  # the default (≥ 17: NULL)
+    assert {"id_number_hash", "phone_hash", "region_id", "unit_id"} <= with_statistics
