@@ -108,7 +108,8 @@ class AuditLog(models.Model):
                                  db_default="")
     ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    # No index of its own: the (content_type, object_id) index below serves every lookup by type alone too.
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT, db_index=False)
     object_id = models.CharField("对象编号", max_length=64)
     object_repr = models.CharField("对象", max_length=200)
     changes = models.JSONField("变更内容", default=dict, blank=True)

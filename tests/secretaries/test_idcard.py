@@ -61,3 +61,20 @@ def test_it_names_the_wrong_length_and_bad_characters():
 
 def test_masking_hides_birth_date_and_sequence():
     assert idcard.mask("370828198503141236") == "37***************6"
+
+
+@pytest.mark.parametrize("value", ["37082819880520006x", "370828198503141236", "３７０８２８１９８５０３１４１２３６",
+                                   " 370828 19850314 1236\t", "37082819880520006Ｘ", "", "abc-1", "x\u3000y"])
+def test_normalize_gives_what_nfkc_without_spaces_upper_cased_gives(value):
+    import re
+    import unicodedata
+
+    assert idcard.normalize(value) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+def test_the_check_character_is_the_iso_7064_one_and_refuses_a_wrong_length():
+    first17 = "11010519491231002"
+    expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, idcard.WEIGHTS, strict=True)) % 11]
+    assert idcard.check_char(first17) == expected == "X"
+    with pytest.raises(ValueError):
+        idcard.check_char("1101051949123100")
