@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EvaluationsConfig(AppConfig):
@@ -14,4 +15,5 @@ class EvaluationsConfig(AppConfig):
 
         register(ScoreImporter)
         register(AttendanceImporter)
-        totals.connect()  # after every migrate: the totals' triggers are all there
+        # After every migrate: the totals' triggers are all there.
+        post_migrate.connect(totals.ensure_after_migrate, sender=self, dispatch_uid="evaluations.totals.ensure")

@@ -15,7 +15,7 @@ Ranks are standard competition ranks (1, 2, 2, 4) over the composite at six deci
 each township; the previous period of the same kind gives 位次进退.
 
 The scores are read as their totals per person, channel and dimension (count, sum, highest, lowest: ScoreTotal,
-and ContestTotal for the judges'), which the database keeps equal to the scores at every write (migration 0013).
+and ContestTotal for the judges'), which the database keeps equal to the scores at every write (evaluations/totals.py).
 
 Sums of the scores are exact; everything after them is double precision (15 significant digits, nothing
 rounded in between), stored at six decimals. On PostgreSQL that is twice as fast as NUMERIC for a province
@@ -132,9 +132,9 @@ def _wide(period, person=None):
                    GROUP BY secretary_id) e ON e.secretary_id = p.secretary_id""")
         params += [period.start_date, period.end_date, PointEvent.Status.REVOKED.value,
                    *([person.secretary_id] if person else [])]
+        points = f"{base} + COALESCE(e.total, 0)"
         columns[Channel.POINTS.value] = (
-            f"CAST(CASE WHEN {base} + COALESCE(e.total, 0) > 100 THEN 100 WHEN {base} + COALESCE(e.total, 0) < 0 "
-            f"THEN 0 ELSE {base} + COALESCE(e.total, 0) END AS {FLOAT})")
+            f"CAST(CASE WHEN {points} > 100 THEN 100 WHEN {points} < 0 THEN 0 ELSE {points} END AS {FLOAT})")
 
     dimension_weights = dict(enumerate(period.dimension_weights(), start=1))
     sql = f"""

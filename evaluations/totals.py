@@ -19,14 +19,20 @@ every `migrate`, `ensure` puts back any trigger missing and then recomputes ever
 
 import logging
 
-from django.db.models.signals import post_migrate
+from django.db import connections, transaction
 
 log = logging.getLogger(__name__)
 
 SCORE_TABLE, CONTEST_TABLE = "evaluations_score", "evaluations_contestscore"
 TOTAL_TABLES = ("evaluations_scoretotal", "evaluations_contesttotal")
 EVENTS = ("INSERT", "DELETE", "UPDATE")
-TRIGGERS = [f"{table}_totals_{event.lower()}" for table in (SCORE_TABLE, CONTEST_TABLE) for event in EVENTS]
+
+
+def trigger_name(table, event):
+    return f"{table}_totals_{event.lower()}"
+
+
+TRIGGERS = [trigger_name(table, event) for table in (SCORE_TABLE, CONTEST_TABLE) for event in EVENTS]
 
 # The totals of the given keys (parallel arrays: one key per position) recomputed from the scores, once the
 # periods' rows are held.
@@ -83,7 +89,7 @@ CHANGED = {
 
 def _postgres_trigger(table, event):
     """The trigger (and its function, of the same name) that hands the statement's changed keys to the refresh."""
-    name = f"{table}_totals_{event.lower()}"
+    name = trigger_name(table, event)
     refresh, keys = KEYS[table]
     transition, changed = CHANGED[event]
     arrays = ", ".join(f"k_{column}" for column, _type in keys)
@@ -103,8 +109,8 @@ CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition}
 
 POSTGRES_SQL = POSTGRES_REFRESH + "".join(_postgres_trigger(table, event) for table in KEYS for event in EVENTS)
 POSTGRES_REVERSE = "".join(
-    f"DROP TRIGGER IF EXISTS {table}_totals_{event.lower()} ON {table};\n"
-    f"DROP FUNCTION IF EXISTS {table}_totals_{event.lower()}();\n" for table in KEYS for event in EVENTS
+    f"DROP TRIGGER IF EXISTS {trigger_name(table, event)} ON {table};\n"
+    f"DROP FUNCTION IF EXISTS {trigger_name(table, event)}();\n" for table in KEYS for event in EVENTS
 ) + "".join(f"DROP FUNCTION IF EXISTS {function};\n" for function in REFRESH_FUNCTIONS)
 
 # SQLite: per row, the totals of the row's (person, channel, dimension) — before and after an update.
@@ -121,7 +127,7 @@ CONTEST_REFRESH = """
     SELECT contest_id, speaker_id, dimension, COUNT(*), SUM(value)
     FROM evaluations_contestscore WHERE {key} GROUP BY contest_id, speaker_id, dimension;"""
 SQLITE_TRIGGERS = [
-    (f"{table}_totals_{event.lower()}", event, table, "".join(
+    (trigger_name(table, event), event, table, "".join(
         refresh.format(key=key.format(row=row)) for row in rows))
     for table, key, refresh in ((SCORE_TABLE, SCORE_KEY, SCORE_REFRESH), (CONTEST_TABLE, CONTEST_KEY, CONTEST_REFRESH))
     for event, rows in (("INSERT", ["NEW"]), ("DELETE", ["OLD"]), ("UPDATE", ["OLD", "NEW"]))
@@ -166,13 +172,12 @@ def rebuild(cursor):
 
 def missing(cursor, vendor):
     """The names of the six triggers not in the database."""
-    names = TRIGGERS
     if vendor == "postgresql":
-        cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)", [names])
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)", [TRIGGERS])
     else:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     present = {row[0] for row in cursor.fetchall()}
-    return [name for name in names if name not in present]
+    return [name for name in TRIGGERS if name not in present]
 
 
 def ensure(connection):
@@ -190,14 +195,6 @@ def ensure(connection):
 
 
 def ensure_after_migrate(sender, using="default", **kwargs):
-    from django.db import connections, transaction
-
+    """post_migrate receiver (connected in apps.py)."""
     with transaction.atomic(using=using):
         ensure(connections[using])
-
-
-def connect():
-    from django.apps import apps
-
-    post_migrate.connect(ensure_after_migrate, sender=apps.get_app_config("evaluations"),
-                         dispatch_uid="evaluations.totals.ensure")

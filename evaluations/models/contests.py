@@ -83,7 +83,7 @@ class ContestScore(models.Model):
 class ContestTotal(models.Model):
     """Per contest, speaker and dimension: how many judges' scores and their sum.
 
-    Kept by the database itself (triggers on the judges' scores: see migration 0013), so it always equals their
+    Kept by the database itself (triggers on the judges' scores: evaluations/totals.py), so it always equals their
     GROUP BY; the computation reads these 100,000 rows of a province instead of 500,000 scores. Never written here.
     """
 

@@ -95,7 +95,7 @@ class Score(models.Model):
 class ScoreTotal(models.Model):
     """Per person, channel and dimension: how many scores, their sum, the highest and the lowest.
 
-    Kept by the database itself (triggers on the score table: see migration 0013), whoever writes the scores — a
+    Kept by the database itself (triggers on the score table: evaluations/totals.py), whoever writes the scores — a
     grid, a sheet, a peer meeting, an appeal, a deletion — so it always equals the GROUP BY of the scores. The
     computation reads these 300,000 rows of a province instead of its 1.2 million scores. Never written here.
     """
